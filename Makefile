@@ -1,0 +1,43 @@
+# Two commands for a newcomer (see README.md):
+#   make demo   set up, then run the main job end to end on the offline default
+#   make test   set up, then run the tests
+#
+# PyTorch: a plain `torch` requirement makes pip fetch a multi-GB CUDA build.
+# `setup` installs TORCH_SPEC (a CPU build by default) only when the virtualenv
+# has no torch yet, so a GPU user who installed their CUDA torch into .venv
+# first keeps it. TORCH_PIP_ARGS can name an index, e.g.
+#   make setup TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"
+PYTHON ?= python3
+VENV ?= .venv
+TORCH_SPEC ?= torch==2.13.0
+TORCH_PIP_ARGS ?=
+BIN := $(VENV)/bin
+RUN := $(BIN)/xiezuo-ner
+SEED := seeds/000_7a95b9ea3265a927.txt
+
+.PHONY: setup demo test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+setup: $(BIN)/python
+	@$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install --quiet $(TORCH_PIP_ARGS) "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+
+demo: setup
+	$(RUN) normalise seeds/*.txt
+	$(RUN) annotations check
+	$(RUN) train --config configs/offline-small.yaml
+	$(RUN) evaluate --model models/offline-small --split test
+	$(RUN) tag --model models/offline-small $(SEED)
+
+test: setup
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python bench/train_throughput.py
+	$(BIN)/python bench/tag_throughput.py
+
+clean:
+	rm -rf $(VENV) models/offline-small models/.offline-small.partial

@@ -1,0 +1,171 @@
+"""Gold annotations: one Label Studio task per article, and the checks they must pass.
+
+A task file is exactly what Label Studio imports and exports:
+
+    {"data": {"text": <normalised text>, "doc_id": ..., "source": "seeds/<file>.txt"},
+     "annotations": [{"result": [{"type": "labels", "from_name": "label", "to_name": "text",
+                                  "value": {"start": 0, "end": 3, "text": "白云区", "labels": ["REGION"]}}]}]}
+
+`start`/`end` are Python string indices (code points) into `data.text`,
+which is also what Label Studio's Text tag uses.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from training.errors import XiezuoError
+from training.text import normalise, read_article
+
+LABELS: tuple[str, ...] = ("REGION", "ORG", "PERSON", "AMOUNT", "DATE")
+FROM_NAME, TO_NAME = "label", "text"  # the tag names in label_config.xml
+# A span must not start or end with whitespace or punctuation (spec: quotes,
+# brackets and punctuation around a name are outside the span).
+EDGE_CHARS = re.compile(r"[\s\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\u2010-\u2027!-/:-@\[-`{-~·]")
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    start: int
+    end: int
+    label: str
+    text: str
+
+
+@dataclass
+class Document:
+    """One article: its normalised text and gold spans (sorted by start)."""
+
+    doc_id: str
+    text: str
+    spans: list[Span] = field(default_factory=list)
+    source: str | None = None  # the raw file it was normalised from, relative to the project root
+    path: Path | None = None  # the task file it was read from
+
+
+def span_from_text(text: str, start: int, end: int, label: str) -> Span:
+    return Span(start, end, label, text[start:end])
+
+
+def _result_items(task: dict, where: str) -> list[dict]:
+    annotations = [a for a in task.get("annotations") or [] if not a.get("was_cancelled")]
+    if len(annotations) > 1:
+        raise XiezuoError(f"{where}: {len(annotations)} annotations; keep exactly one gold annotation per task")
+    items = annotations[0].get("result", []) if annotations else []
+    return [item for item in items if item.get("type") == "labels"]
+
+
+def document_from_task(task: dict, where: str) -> Document:
+    """Read one Label Studio task; structural problems raise, span problems are left to `check_document`."""
+    data = task.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+        raise XiezuoError(f"{where}: task has no data.text string")
+    spans = []
+    for number, item in enumerate(_result_items(task, where)):
+        value = item.get("value", {})
+        try:
+            labels = value["labels"]
+            spans.append(Span(int(value["start"]), int(value["end"]), str(labels[0]) if labels else "", str(value["text"])))
+        except (KeyError, TypeError, ValueError, IndexError):
+            raise XiezuoError(f"{where}: result item {number} lacks start/end/text/labels") from None
+    doc_id = str(data.get("doc_id") or task.get("id") or where)
+    return Document(doc_id=doc_id, text=data["text"], spans=sorted(spans), source=data.get("source"))
+
+
+def load_task_file(path: Path) -> Document:
+    try:
+        task = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise XiezuoError(f"{path}: not UTF-8 (byte {error.start})") from None
+    except json.JSONDecodeError as error:
+        raise XiezuoError(f"{path}: invalid JSON at line {error.lineno} column {error.colno}: {error.msg}") from None
+    if not isinstance(task, dict):
+        raise XiezuoError(f"{path}: expected one Label Studio task (a JSON object)")
+    document = document_from_task(task, str(path))
+    document.path = path
+    return document
+
+
+def task_files(folder: Path) -> list[Path]:
+    files = sorted(folder.glob("*.json"))
+    if not files:
+        raise XiezuoError(f"{folder}: no annotation files (*.json)")
+    return files
+
+
+def load_documents(folder: Path) -> list[Document]:
+    """Load and check every task file in `folder`; any problem stops with all problems listed."""
+    documents = [load_task_file(path) for path in task_files(folder)]
+    problems = [problem for document in documents for problem in check_document(document, folder.parent)]
+    if problems:
+        raise XiezuoError(f"{len(problems)} annotation problem(s), first: {problems[0]} (run `xiezuo-ner annotations check`)")
+    return documents
+
+
+def task_json(document: Document) -> dict:
+    """The Label Studio task for a document, with its spans as one annotation."""
+    data = {"text": document.text, "doc_id": document.doc_id}
+    if document.source:
+        data["source"] = document.source
+    result = [
+        {
+            "id": f"{document.doc_id}-{index}",
+            "from_name": FROM_NAME,
+            "to_name": TO_NAME,
+            "type": "labels",
+            "value": {"start": span.start, "end": span.end, "text": span.text, "labels": [span.label]},
+        }
+        for index, span in enumerate(sorted(document.spans))
+    ]
+    return {"data": data, "annotations": [{"result": result}]}
+
+
+def save_document(document: Document, path: Path) -> None:
+    path.write_text(json.dumps(task_json(document), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def check_document(document: Document, project_root: Path | None = None) -> list[str]:
+    """Every problem with a document's spans, one line each: file, task, offsets, what is wrong."""
+    where = f"{document.path or '<task>'}: task {document.doc_id}"
+    problems: list[str] = []
+    text = document.text
+    previous: Span | None = None
+    for span in sorted(document.spans):
+        at = f"{where}: [{span.start}, {span.end}) {span.text!r}"
+        if span.label not in LABELS:
+            problems.append(f"{at}: unknown label {span.label!r} (expected one of {', '.join(LABELS)})")
+        if not 0 <= span.start < span.end <= len(text):
+            problems.append(f"{at}: offsets outside the text (length {len(text)})")
+            continue
+        if text[span.start : span.end] != span.text:
+            problems.append(f"{at}: text differs from the slice {text[span.start:span.end]!r}")
+        elif EDGE_CHARS.match(span.text[0]) or EDGE_CHARS.match(span.text[-1]):
+            problems.append(f"{at}: span starts or ends with whitespace or punctuation")
+        if previous is not None and span.start < previous.end:
+            problems.append(f"{at}: overlaps [{previous.start}, {previous.end}) {previous.text!r}")
+        previous = span
+    if document.source and project_root is not None:
+        problems.extend(_source_problems(document, project_root, where))
+    return problems
+
+
+def _source_problems(document: Document, project_root: Path, where: str) -> list[str]:
+    source = project_root / document.source
+    try:
+        expected = normalise(read_article(source)).text
+    except (OSError, XiezuoError) as error:
+        return [f"{where}: cannot read its source {document.source}: {error}"]
+    if expected == document.text:
+        return []
+    first_difference = next(
+        (i for i, (a, b) in enumerate(zip(expected, document.text)) if a != b), min(len(expected), len(document.text))
+    )
+    return [f"{where}: data.text no longer matches the normalised {document.source} (first difference at character {first_difference})"]
+
+
+def label_counts(documents: list[Document]) -> dict[str, Counter]:
+    return {document.doc_id: Counter(span.label for span in document.spans) for document in documents}

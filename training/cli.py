@@ -1,0 +1,326 @@
+"""`xiezuo-ner`: the command line. It parses options and calls the library; nothing else lives here."""
+
+from __future__ import annotations
+
+import glob
+import json
+import sys
+import time
+from collections import Counter
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from training.errors import XiezuoError
+
+app = typer.Typer(
+    help="Named-entity recognition for Chinese East–West cooperation news (REGION, ORG, PERSON, AMOUNT, DATE).",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+    pretty_exceptions_enable=False,
+)
+annotations_app = typer.Typer(help="Check and summarise the gold annotations.", no_args_is_help=True)
+app.add_typer(annotations_app, name="annotations")
+console = Console()
+err_console = Console(stderr=True)
+DEFAULT_MODEL = Path("models/offline-small")
+
+
+def friendly_errors(command):
+    """Print a XiezuoError as one line and exit 1, instead of a traceback."""
+
+    @wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except XiezuoError as error:
+            err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    return run
+
+
+@app.command()
+@friendly_errors
+def normalise(
+    paths: Annotated[list[Path], typer.Argument(help="Raw article files (UTF-8).")],
+    out: Annotated[Optional[Path], typer.Option(help="Write <name>.txt normalised copies here.")] = None,
+) -> None:
+    """Remove scraper noise (pinyin readings, doubled commas, line-wrap spaces, image names, a page captured twice).
+
+    Example: `xiezuo-ner normalise seeds/*.txt --out /tmp/normalised`
+    """
+    from training.text import normalise as normalise_text
+    from training.text import read_article
+
+    table = Table("file", "raw chars", "normalised chars", "removed")
+    failures = 0
+    for path in paths:
+        try:
+            result = normalise_text(read_article(path))
+        except XiezuoError as error:
+            err_console.print(f"[bold red]error:[/] {error}", highlight=False)
+            failures += 1
+            continue
+        table.add_row(str(path), str(result.raw_length), str(len(result.text)), str(result.raw_length - len(result.text)))
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / path.name).write_text(result.text, encoding="utf-8")
+    console.print(table)
+    if failures:
+        raise typer.Exit(1)
+
+
+@annotations_app.command("check")
+@friendly_errors
+def annotations_check(
+    folder: Annotated[Path, typer.Option("--dir", help="Folder of Label Studio task files.")] = Path("annotations"),
+) -> None:
+    """Validate every task file and print entity counts per document and label. Changes nothing.
+
+    Checks: offsets inside the text, `text` equal to the slice, no overlaps, known labels,
+    no whitespace or punctuation at span edges, and `data.text` still equal to the
+    normalised source article. Exit status 1 if anything is wrong.
+
+    Example: `xiezuo-ner annotations check --dir annotations`
+    """
+    from training.annotations import LABELS, check_document, label_counts, load_task_file, task_files
+
+    documents, problems = [], []
+    for path in task_files(folder):
+        try:
+            document = load_task_file(path)
+        except XiezuoError as error:
+            problems.append(str(error))
+            continue
+        documents.append(document)
+        problems.extend(check_document(document, folder.parent))
+    table = Table("document", *LABELS, "total", title=f"Entities in {folder}")
+    totals: Counter = Counter()
+    for doc_id, counts in label_counts(documents).items():
+        totals.update(counts)
+        table.add_row(doc_id, *(str(counts[label]) for label in LABELS), str(sum(counts.values())))
+    table.add_row("all", *(str(totals[label]) for label in LABELS), str(sum(totals.values())), style="bold")
+    console.print(table)
+    for problem in problems:
+        err_console.print(f"[bold red]error:[/] {problem}", highlight=False, soft_wrap=True)
+    if problems:
+        err_console.print(f"{len(problems)} problem(s) in {folder}")
+        raise typer.Exit(1)
+    console.print(f"[green]ok:[/] {len(documents)} file(s), {sum(totals.values())} entities, no problems")
+
+
+@app.command()
+@friendly_errors
+def train(
+    config: Annotated[Path, typer.Option(help="YAML config (see configs/).")],
+    set_: Annotated[list[str], typer.Option("--set", help="Override a key: --set training.epochs=3")] = [],
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted run from its last checkpoint.")] = False,
+) -> None:
+    """Fine-tune a token classifier; writes models/<run_name>/ when, and only when, it finishes.
+
+    Example: `xiezuo-ner train --config configs/offline-small.yaml --set training.epochs=5`
+    """
+    from training.config import load_config
+    from training.train import train as train_model
+
+    resolved = load_config(config, set_)
+    model_dir = train_model(resolved, resume=resume)
+    metrics = json.loads((model_dir / "metrics.json").read_text())["dev"]
+    console.print(f"[green]saved[/] {model_dir}  dev micro F1 {metrics['micro']['f1']:.3f}")
+
+
+def _documents_for(model: Path, split: str, data: list[Path]) -> list:
+    from training.annotations import load_task_file
+    from training.config import load_config
+    from training.dataset import select
+    from training.annotations import load_documents
+
+    if data:
+        return [load_task_file(path) for path in data]
+    config_path = model / "training_config.yaml"
+    if not config_path.is_file():
+        raise XiezuoError(f"{model}: no training_config.yaml to find the {split} split; pass --data FILES")
+    config = load_config(config_path)
+    doc_ids = getattr(config.data.split, split)
+    if not doc_ids:
+        raise XiezuoError(f"{config_path}: the {split} split is empty; pass --data FILES or another --split")
+    return select(load_documents(config.data.annotations), doc_ids)
+
+
+@app.command()
+@friendly_errors
+def evaluate(
+    model: Annotated[Path, typer.Option(help="A trained model folder.")] = DEFAULT_MODEL,
+    split: Annotated[str, typer.Option(help="train, dev or test, from the model's training config.")] = "test",
+    data: Annotated[list[Path], typer.Option(help="Annotation files to evaluate on instead of a split.")] = [],
+    out: Annotated[Optional[Path], typer.Option(help="Report folder (default: <model>/<split>-report).")] = None,
+) -> None:
+    """Score a model against gold annotations: report.json, report.md and report.html.
+
+    Example: `xiezuo-ner evaluate --model models/offline-small --split test`
+    """
+    from training.evaluate import evaluate_documents, write_report
+
+    if split not in ("train", "dev", "test"):
+        raise XiezuoError(f"--split must be train, dev or test, not {split!r}")
+    documents = _documents_for(model, split, data)
+    report = evaluate_documents(model, documents)
+    paths = write_report(report, out or model / f"{'data' if data else split}-report")
+    _print_scores(report)
+    console.print("wrote " + ", ".join(map(str, paths)))
+
+
+def _print_scores(report: dict) -> None:
+    from training.annotations import LABELS
+
+    model, rules = report["systems"]["model"], report["systems"]["rules"]
+    table = Table("label", "support", "model P", "model R", "model F1", "rules F1", title=report["model"])
+    for label in (*LABELS, "micro", "macro"):
+        m = model[label] if label in ("micro", "macro") else model["per_label"][label]
+        r = rules[label] if label in ("micro", "macro") else rules["per_label"][label]
+        table.add_row(label, str(m["support"]), f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", f"{r['f1']:.3f}")
+    console.print(table)
+
+
+@app.command()
+@friendly_errors
+def cv(
+    config: Annotated[Path, typer.Option(help="YAML config; its split is replaced by the folds.")],
+    folds: Annotated[int, typer.Option(help="Number of folds (documents are never split).")] = 5,
+    out: Annotated[Optional[Path], typer.Option(help="Report folder (default: <output_dir>/<run_name>-cv).")] = None,
+    set_: Annotated[list[str], typer.Option("--set", help="Override a key: --set training.epochs=3")] = [],
+) -> None:
+    """k-fold cross-validation by document: one model per fold, per-fold and pooled figures.
+
+    Example: `xiezuo-ner cv --config configs/offline-small.yaml --folds 5`
+    """
+    from training.config import load_config
+    from training.crossval import cross_validate
+
+    resolved = load_config(config, set_)
+    folder = out or resolved.output_dir / f"{resolved.run_name}-cv"
+    report = cross_validate(resolved, folds, folder)
+    _print_scores(report)
+    console.print(f"pooled micro F1 {report['systems']['model']['micro']['f1']:.3f}; reports in {folder}")
+
+
+@app.command()
+@friendly_errors
+def compare(
+    runs: Annotated[list[Path], typer.Argument(help="report.json files, report folders or model folders.")],
+) -> None:
+    """One table of per-label F1 across runs.
+
+    Example: `xiezuo-ner compare models/offline-small-cv models/offline-small/test-report`
+    """
+    from training.evaluate import compare_table
+
+    reports = {}
+    for run in runs:
+        candidates = [run] if run.suffix == ".json" else [run / "report.json", run / "test-report" / "report.json"]
+        path = next((candidate for candidate in candidates if candidate.is_file()), None)
+        if path is None:
+            raise XiezuoError(f"{run}: no report.json (run `xiezuo-ner evaluate` or `cv` first)")
+        reports[str(run)] = json.loads(path.read_text(encoding="utf-8"))
+    rows = compare_table(reports)
+    table = Table(*rows[0], title="F1 per label")
+    for row in rows[1:]:
+        table.add_row(*row)
+    console.print(table)
+
+
+def _input_files(paths: list[str]) -> list[Path]:
+    """Files as given, folders searched recursively for *.txt, and globs expanded (quoted ones too)."""
+    files: list[Path] = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            files.extend(sorted(path.rglob("*.txt")))
+        elif any(char in item for char in "*?[") and not path.exists():
+            files.extend(sorted(Path(match) for match in glob.glob(item, recursive=True)))
+        else:
+            files.append(path)
+    return files
+
+
+@app.command()
+@friendly_errors
+def tag(
+    paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive *.txt), globs, or - for standard input.")],
+    model: Annotated[Path, typer.Option(help="A trained model folder.")] = DEFAULT_MODEL,
+    format_: Annotated[str, typer.Option("--format", help="pretty, json, jsonl, conll, label-studio or html.")] = "pretty",
+    out: Annotated[Optional[Path], typer.Option(help="Write here instead of standard output.")] = None,
+    batch_size: Annotated[int, typer.Option(help="Windows per forward pass.")] = 32,
+) -> None:
+    """Tag raw articles (Traditional or Simplified, any length); offsets point into your text.
+
+    Examples: `xiezuo-ner tag seeds/000_7a95b9ea3265a927.txt`,
+    `cat article.txt | xiezuo-ner tag - --format json`, `xiezuo-ner tag articles/ --format jsonl --out tags.jsonl`
+    """
+    from training import formats
+    from training.infer import Tagger
+    from training.text import read_article
+
+    if format_ not in formats.FORMATS:
+        raise XiezuoError(f"--format must be one of {', '.join(formats.FORMATS)}, not {format_!r}")
+    tagger = Tagger.from_pretrained(model, batch_size=batch_size)
+    sources = ["-"] if paths == ["-"] else _input_files(paths)
+    if not sources:
+        raise XiezuoError(f"no input files in {' '.join(paths)}")
+    output = out.open("w", encoding="utf-8") if out else sys.stdout
+    screen = Console(file=output, soft_wrap=True) if format_ == "pretty" else None
+    collected: list[tuple[str, object]] = []
+    failures, characters, entity_counts = 0, 0, Counter()
+    started = time.perf_counter()
+    progress = Progress(TextColumn("tagging"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err_console, transient=True)
+    with progress:
+        task = progress.add_task("tag", total=len(sources))
+        for source in sources:
+            name = "<stdin>" if source == "-" else str(source)
+            try:
+                text = sys.stdin.read() if source == "-" else read_article(source)
+            except XiezuoError as error:
+                err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+                failures += 1
+                progress.advance(task)
+                continue
+            article = tagger(text)
+            characters += len(text)
+            entity_counts.update(entity.label for entity in article.entities)
+            if format_ == "pretty":
+                formats.print_pretty(screen, name, article)
+            elif format_ == "jsonl":
+                output.write(formats.as_jsonl(name, article))
+            elif format_ == "conll":
+                output.write(formats.as_conll(name, article))
+            else:
+                collected.append((name, article))
+            progress.advance(task)
+    if format_ == "json":
+        json.dump([formats.article_json(name, article) for name, article in collected], output, ensure_ascii=False, indent=2)
+    elif format_ == "label-studio":
+        tasks = [formats.as_label_studio(name, article, tagger.model_version) for name, article in collected]
+        json.dump(tasks, output, ensure_ascii=False, indent=2)
+    elif format_ == "html":
+        output.write(formats.as_html(collected))
+    if out:
+        output.close()
+    elapsed = time.perf_counter() - started
+    summary = ", ".join(f"{label} {count}" for label, count in sorted(entity_counts.items())) or "none"
+    err_console.print(
+        f"tagged {len(sources) - failures} article(s), {characters} characters, entities: {summary}; "
+        f"{elapsed:.1f}s" + (f"; [bold red]{failures} failed[/]" if failures else ""),
+        highlight=False,
+    )
+    if failures:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,148 @@
+"""One validated YAML config per training run (spaCy-style: no hidden defaults).
+
+Every key a run uses is in the YAML file; unknown keys, wrong types and
+impossible values are rejected with their dotted path. `--set a.b=c` overrides
+any key, the value parsed as YAML. The resolved config is saved next to the model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from training.errors import XiezuoError
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SplitConfig(Strict):
+    """Which documents (by doc id) go where; a document is never in two splits."""
+
+    train: list[str] = Field(min_length=1)
+    dev: list[str]
+    test: list[str]
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> "SplitConfig":
+        seen: dict[str, str] = {}
+        for split in ("train", "dev", "test"):
+            for doc_id in getattr(self, split):
+                if doc_id in seen:
+                    raise ValueError(f"document {doc_id!r} is in both {seen[doc_id]} and {split}")
+                seen[doc_id] = split
+        return self
+
+
+class DataConfig(Strict):
+    annotations: Path  # folder of Label Studio task files, relative to the working directory
+    split: SplitConfig
+    tagging_scheme: Literal["BIO", "BIOES"]
+    max_length: int = Field(ge=16, le=512)  # tokens per window including [CLS] and [SEP]
+    window_overlap: int = Field(ge=0)  # characters shared by neighbouring windows
+
+    @model_validator(mode="after")
+    def _overlap_fits(self) -> "DataConfig":
+        if self.window_overlap >= (self.max_length - 2) // 2:
+            raise ValueError(f"window_overlap ({self.window_overlap}) must be under half of max_length - 2")
+        return self
+
+
+class ScratchEncoder(Strict):
+    """A BERT built from scratch with the project's character vocabulary (no network)."""
+
+    num_hidden_layers: int = Field(ge=1, le=24)
+    hidden_size: int = Field(ge=16)
+    num_attention_heads: int = Field(ge=1)
+    intermediate_size: int = Field(ge=16)
+
+    @model_validator(mode="after")
+    def _heads_divide(self) -> "ScratchEncoder":
+        if self.hidden_size % self.num_attention_heads:
+            raise ValueError(f"hidden_size ({self.hidden_size}) must be divisible by num_attention_heads ({self.num_attention_heads})")
+        return self
+
+
+class ModelConfig(Strict):
+    name_or_path: str | None  # a hub id or a local folder; null builds `from_scratch`
+    from_scratch: ScratchEncoder | None
+    crf: bool  # a CRF layer over the logits, decoded with Viterbi
+    dropout: float = Field(ge=0.0, lt=1.0)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "ModelConfig":
+        if (self.name_or_path is None) == (self.from_scratch is None):
+            raise ValueError("set exactly one of name_or_path (pretrained) and from_scratch (offline)")
+        return self
+
+
+class TrainingConfig(Strict):
+    epochs: float = Field(gt=0)
+    batch_size: int = Field(ge=1)
+    learning_rate: float = Field(gt=0)
+    weight_decay: float = Field(ge=0)
+    warmup_ratio: float = Field(ge=0, lt=1)  # fraction of all steps spent warming up
+    eval_steps: int = Field(ge=1)  # evaluate on dev and save a checkpoint every this many steps
+    early_stopping_patience: int = Field(ge=1)  # evaluations without a better dev F1 before stopping
+    bf16: Literal["auto", True, False]  # auto: on when a GPU supports it
+
+
+class Config(Strict):
+    run_name: str = Field(pattern=r"^[A-Za-z0-9._-]+$")
+    seed: int
+    output_dir: Path  # the model goes to output_dir/run_name
+    data: DataConfig
+    model: ModelConfig
+    training: TrainingConfig
+
+
+def _set_dotted(tree: dict, dotted_key: str, value: object) -> None:
+    *parents, leaf = dotted_key.split(".")
+    node = tree
+    for key in parents:
+        if not isinstance(node.get(key), dict):
+            node[key] = {}  # validation reports it if the key is unknown
+        node = node[key]
+    node[leaf] = value
+
+
+def parse_overrides(overrides: list[str]) -> dict[str, object]:
+    parsed = {}
+    for override in overrides:
+        key, sep, value = override.partition("=")
+        if not sep or not key:
+            raise XiezuoError(f"override {override!r} is not of the form section.key=value")
+        parsed[key.strip()] = yaml.safe_load(value)
+    return parsed
+
+
+def load_config(path: Path, overrides: list[str] | None = None) -> Config:
+    try:
+        tree = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise XiezuoError(f"{path}: cannot read config ({error.strerror})") from None
+    except yaml.YAMLError as error:
+        raise XiezuoError(f"{path}: invalid YAML: {error}".replace("\n", " ")) from None
+    if not isinstance(tree, dict):
+        raise XiezuoError(f"{path}: a config is a mapping of sections (run_name, seed, data, model, training)")
+    for key, value in parse_overrides(overrides or []).items():
+        _set_dotted(tree, key, value)
+    return config_from_dict(tree, str(path))
+
+
+def config_from_dict(tree: dict, where: str) -> Config:
+    try:
+        return Config.model_validate(tree)
+    except ValidationError as error:
+        first = error.errors()[0]
+        key_path = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+        raise XiezuoError(f"{where}: {key_path}: {first['msg']}{more}") from None
+
+
+def config_to_yaml(config: Config) -> str:
+    return yaml.safe_dump(config.model_dump(mode="json"), allow_unicode=True, sort_keys=False)

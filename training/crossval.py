@@ -1,0 +1,51 @@
+"""k-fold cross-validation by document: one model per fold, one pooled report.
+
+Each fold tests on its own documents, stops early on the next fold's
+documents, and trains on the rest, so no document is ever in train and test.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from training.annotations import load_documents
+from training.config import Config, SplitConfig
+from training.dataset import folds, select
+from training.evaluate import evaluate_documents, pooled_report, write_report
+from training.train import train
+
+
+def fold_configs(config: Config, k: int, folder: Path) -> list[Config]:
+    doc_ids = [document.doc_id for document in load_documents(config.data.annotations)]
+    return [
+        config.model_copy(
+            update={
+                "run_name": f"{config.run_name}-fold{index}",
+                "output_dir": folder / "folds",
+                "data": config.data.model_copy(update={"split": SplitConfig(**split)}),
+            }
+        )
+        for index, split in enumerate(folds(doc_ids, k, config.seed))
+    ]
+
+
+def cross_validate(config: Config, k: int, folder: Path, progress: bool = True) -> dict:
+    """Train and test k folds, write the pooled report.{json,md,html} to `folder`, return it."""
+    documents = load_documents(config.data.annotations)
+    fold_reports, fold_documents, timings = [], [], []
+    for fold_config in fold_configs(config, k, folder):
+        started = time.perf_counter()
+        model_dir = train(fold_config, progress=progress)
+        timings.append(round(time.perf_counter() - started, 1))
+        test_documents = select(documents, fold_config.data.split.test)
+        fold_report = evaluate_documents(model_dir, test_documents)
+        write_report(fold_report, model_dir / "test-report")
+        fold_reports.append(fold_report)
+        fold_documents.append(test_documents)
+    report = pooled_report(fold_reports, fold_documents, f"{config.run_name} ({k}-fold cross-validation)")
+    report["train_seconds_per_fold"] = timings
+    write_report(report, folder)
+    (folder / "cv_config.json").write_text(json.dumps({"folds": k, "config": config.model_dump(mode="json")}, indent=2) + "\n")
+    return report

@@ -1,0 +1,167 @@
+"""Annotated documents → character tags → windows of token ids → a `datasets.Dataset`.
+
+Token *i* of a window is character *i* of that stretch of text (see
+`modeling.CharVocab`); windows prefer to end at a sentence end and never cut a
+gold entity. Splits are by document, never by window.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import shutil
+from pathlib import Path
+
+import datasets
+
+from training.annotations import LABELS, Document, Span
+from training.errors import XiezuoError
+from training.modeling import CharVocab
+from training.text import simplified_view
+
+SENTENCE_ENDS = set("。！？；!?;\n")
+IGNORE_INDEX = -100  # positions the loss and metrics skip ([CLS], [SEP], padding)
+
+
+def tag_names(scheme: str) -> list[str]:
+    """All tags of a scheme, "O" first: BIO → O, B-REGION, I-REGION, ...; BIOES adds E- and S-."""
+    prefixes = "BI" if scheme == "BIO" else "BIES"
+    return ["O"] + [f"{prefix}-{label}" for label in LABELS for prefix in prefixes]
+
+
+def char_tags(length: int, spans: list[Span], scheme: str) -> list[str]:
+    tags = ["O"] * length
+    for span in spans:
+        size = span.end - span.start
+        if scheme == "BIOES" and size == 1:
+            tags[span.start] = f"S-{span.label}"
+            continue
+        tags[span.start] = f"B-{span.label}"
+        for position in range(span.start + 1, span.end):
+            tags[position] = f"I-{span.label}"
+        if scheme == "BIOES":
+            tags[span.end - 1] = f"E-{span.label}"
+    return tags
+
+
+def spans_from_tags(tags: list[str], text: str) -> list[Span]:
+    """Decode BIO or BIOES tags leniently: an I-/E- that does not continue an entity starts one."""
+    spans: list[Span] = []
+    start, label = None, None
+    for position, tag in enumerate(list(tags) + ["O"]):
+        prefix, _, tag_label = tag.partition("-")
+        continues = prefix in ("I", "E") and label == tag_label and start is not None
+        if not continues and start is not None:
+            spans.append(Span(start, position, label, text[start:position]))
+            start, label = None, None
+        if prefix in ("B", "S") or (prefix in ("I", "E") and not continues):
+            start, label = position, tag_label
+        if prefix in ("E", "S") and start is not None:
+            spans.append(Span(start, position + 1, label, text[start : position + 1]))
+            start, label = None, None
+    return spans
+
+
+def windows(length: int, max_chars: int, overlap: int, text: str = "", spans: list[Span] = ()) -> list[tuple[int, int]]:
+    """Cut [0, length) into windows of at most `max_chars` characters that overlap by about `overlap`.
+
+    A window ends, by preference, just after a sentence end in its second half;
+    no cut (end or start) falls inside a gold entity.
+    """
+    inside = [False] * (length + 1)  # inside[i]: a cut at i would split an entity
+    for span in spans:
+        for position in range(span.start + 1, span.end):
+            inside[position] = True
+    result: list[tuple[int, int]] = []
+    start = 0
+    while start < length:
+        limit = min(start + max_chars, length)
+        end = limit
+        if limit < length:
+            sentence_cuts = [cut for cut in range(limit, start + max_chars // 2, -1) if not inside[cut] and text[cut - 1] in SENTENCE_ENDS]
+            any_cuts = [cut for cut in range(limit, start, -1) if not inside[cut]]
+            end = (sentence_cuts or any_cuts or [limit])[0]
+        result.append((start, end))
+        if end >= length:
+            break
+        next_start = max(end - overlap, start + 1)
+        while next_start < end and inside[next_start]:
+            next_start += 1
+        start = next_start
+    return result
+
+
+def encode_window(char_ids: list[int], vocab: CharVocab, tag_ids: list[int] | None = None) -> dict[str, list[int]]:
+    """[CLS] characters [SEP], with labels aligned to characters and IGNORE_INDEX elsewhere."""
+    example = {"input_ids": [vocab.cls_id, *char_ids, vocab.sep_id], "attention_mask": [1] * (len(char_ids) + 2)}
+    if tag_ids is not None:
+        example["labels"] = [IGNORE_INDEX, *tag_ids, IGNORE_INDEX]
+    return example
+
+
+def document_examples(document: Document, vocab: CharVocab, scheme: str, max_length: int, overlap: int) -> list[dict]:
+    label2id = {tag: index for index, tag in enumerate(tag_names(scheme))}
+    char_ids = vocab.encode(simplified_view(document.text))
+    tag_ids = [label2id[tag] for tag in char_tags(len(document.text), document.spans, scheme)]
+    examples = []
+    for start, end in windows(len(document.text), max_length - 2, overlap, document.text, document.spans):
+        example = encode_window(char_ids[start:end], vocab, tag_ids[start:end])
+        examples.append({**example, "doc_id": document.doc_id, "char_start": start})
+    return examples
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("XIEZUO_CACHE", Path.home() / ".cache" / "xiezuo-ner")) / "datasets"
+
+
+def data_hash(documents: list[Document], vocab: CharVocab, settings: dict) -> str:
+    """A hash of everything a dataset is built from: texts, spans, vocabulary and window settings."""
+    digest = hashlib.sha256()
+    for document in sorted(documents, key=lambda d: d.doc_id):
+        digest.update(json.dumps([document.doc_id, document.text, [[s.start, s.end, s.label] for s in document.spans]], ensure_ascii=False).encode())
+    digest.update(json.dumps(sorted(vocab.vocab.items()), ensure_ascii=False).encode())
+    digest.update(json.dumps(settings, sort_keys=True).encode())
+    return digest.hexdigest()[:16]
+
+
+def build_dataset(documents: list[Document], vocab: CharVocab, scheme: str, max_length: int, overlap: int) -> datasets.Dataset:
+    """Windows of all `documents`, cached on disk under a hash of the inputs and settings."""
+    settings = {"scheme": scheme, "max_length": max_length, "overlap": overlap, "version": 1}
+    path = cache_dir() / data_hash(documents, vocab, settings)
+    if path.is_dir():
+        return datasets.load_from_disk(str(path))
+    rows = [example for document in documents for example in document_examples(document, vocab, scheme, max_length, overlap)]
+    dataset = datasets.Dataset.from_list(rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + f".tmp{os.getpid()}")
+    dataset.save_to_disk(str(temporary))  # written aside, renamed: a killed run leaves no half cache
+    if path.exists():  # another process built the same data meanwhile
+        shutil.rmtree(temporary)
+    else:
+        os.replace(temporary, path)
+    return datasets.load_from_disk(str(path))
+
+
+def select(documents: list[Document], doc_ids: list[str]) -> list[Document]:
+    by_id = {document.doc_id: document for document in documents}
+    missing = [doc_id for doc_id in doc_ids if doc_id not in by_id]
+    if missing:
+        raise XiezuoError(f"split names unknown document(s) {missing}; known: {sorted(by_id)}")
+    return [by_id[doc_id] for doc_id in doc_ids]
+
+
+def folds(doc_ids: list[str], k: int, seed: int) -> list[dict[str, list[str]]]:
+    """k-fold by document: each fold tests on its documents, uses the next fold's as dev, trains on the rest."""
+    if not 2 <= k <= len(doc_ids):
+        raise XiezuoError(f"--folds must be between 2 and the number of documents ({len(doc_ids)}), got {k}")
+    shuffled = sorted(doc_ids)
+    random.Random(seed).shuffle(shuffled)
+    groups = [shuffled[index::k] for index in range(k)]
+    result = []
+    for index in range(k):
+        test, dev = groups[index], (groups[(index + 1) % k] if k > 2 else [])
+        train = [doc_id for group in groups for doc_id in group if doc_id not in test and doc_id not in dev]
+        result.append({"train": train, "dev": dev, "test": test})
+    return result

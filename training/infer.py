@@ -1,0 +1,169 @@
+"""Tag raw articles with a trained model; offsets always point into the caller's text.
+
+raw text → normalise (offset map) → simplified view → character ids → windows
+→ model → per-character tags (each character takes the window where it sits
+furthest from an edge, so an entity on a window edge is found once, whole)
+→ spans → raw offsets.
+
+    from training.infer import Tagger
+    tagger = Tagger.from_pretrained("models/offline-small")
+    for entity in tagger("廣 州市白雲區對口幫扶平塘縣").entities:
+        print(entity.label, entity.text, entity.start, entity.end, entity.score)
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+import torch
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from training.dataset import encode_window, spans_from_tags, windows
+from training.modeling import CharVocab, load_trained
+from training.text import normalise, simplified_view
+
+DEFAULT_OVERLAP = 64  # characters; an entity cut by one window is whole in its neighbour
+
+
+@dataclass(frozen=True)
+class Entity:
+    start: int  # offsets into the text the caller gave: text[start:end] == self.text
+    end: int
+    label: str
+    text: str
+    score: float  # mean probability of the entity's character tags
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TaggedArticle:
+    text: str
+    entities: list[Entity]
+
+
+def pick_device(requested: str | None = None) -> torch.device:
+    if requested:
+        return torch.device(requested)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    return torch.device("cpu")
+
+
+def bf16_capable(device: torch.device) -> bool:
+    return device.type == "cuda" and torch.cuda.is_bf16_supported()
+
+
+class Tagger:
+    """A trained token classifier wrapped for whole articles of any length."""
+
+    def __init__(
+        self,
+        model: PreTrainedModel,
+        tokenizer: PreTrainedTokenizerBase,
+        model_version: str,
+        batch_size: int = 32,
+        device: str | None = None,
+    ):
+        self.device = pick_device(device)
+        self.model = model.to(self.device).eval()
+        self.vocab = CharVocab(tokenizer)
+        self.model_version = model_version
+        self.batch_size = batch_size
+        config = model.config
+        self.tag_names = [config.id2label[index] for index in range(config.num_labels)]
+        # Windows as in training; models trained elsewhere get the position limit.
+        self.max_chars = min(getattr(config, "window_max_length", 512), config.max_position_embeddings) - 2
+        self.overlap = min(getattr(config, "window_overlap", DEFAULT_OVERLAP), self.max_chars // 4)
+        self.use_crf = getattr(config, "use_crf", False) and hasattr(model, "crf")
+        self.autocast = bf16_capable(self.device)
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path, batch_size: int = 32, device: str | None = None) -> "Tagger":
+        tokenizer, model = load_trained(Path(path))
+        return cls(model, tokenizer, model_version=Path(path).name, batch_size=batch_size, device=device)
+
+    def __call__(self, text: str) -> TaggedArticle:
+        return self.tag_batch([text])[0]
+
+    def tag_batch(self, texts: list[str]) -> list[TaggedArticle]:
+        """Tag raw articles; every entity satisfies text[start:end] == entity.text."""
+        normalised = [normalise(text) for text in texts]
+        results = self.predict_normalised([item.text for item in normalised])
+        articles = []
+        for raw, item, entities in zip(texts, normalised, results):
+            mapped = []
+            for entity in entities:
+                start, end = item.to_raw(entity.start, entity.end)
+                mapped.append(Entity(start, end, entity.label, raw[start:end], entity.score))
+            articles.append(TaggedArticle(raw, mapped))
+        return articles
+
+    def predict_normalised(self, texts: list[str]) -> list[list[Entity]]:
+        """Entities with offsets into already-normalised texts (gold documents are stored normalised)."""
+        char_tags = [np.zeros(len(text), dtype=np.int16) for text in texts]
+        char_probs = [np.zeros(len(text), dtype=np.float32) for text in texts]
+        edge_distance = [np.full(len(text), -1, dtype=np.int32) for text in texts]
+        for (doc_index, start, end), tags, probs in self._window_predictions(texts):
+            positions = np.arange(start, end)
+            left = positions - start if start > 0 else np.full(end - start, 1 << 30)
+            right = end - 1 - positions if end < len(texts[doc_index]) else np.full(end - start, 1 << 30)
+            distance = np.minimum(left, right)
+            better = distance > edge_distance[doc_index][start:end]
+            edge_distance[doc_index][start:end][better] = distance[better]
+            char_tags[doc_index][start:end][better] = tags[better]
+            char_probs[doc_index][start:end][better] = probs[better]
+        results = []
+        for text, tags, probs in zip(texts, char_tags, char_probs):
+            spans = spans_from_tags([self.tag_names[tag] for tag in tags], text)
+            results.append([Entity(s.start, s.end, s.label, s.text, round(float(probs[s.start : s.end].mean()), 4)) for s in spans])
+        return results
+
+    def _windows(self, texts: list[str]) -> Iterator[tuple[tuple[int, int, int], list[int]]]:
+        for doc_index, text in enumerate(texts):
+            char_ids = self.vocab.encode(simplified_view(text))
+            for start, end in windows(len(text), self.max_chars, self.overlap, text):
+                yield (doc_index, start, end), char_ids[start:end]
+
+    def _window_predictions(self, texts: list[str]) -> Iterator[tuple[tuple[int, int, int], np.ndarray, np.ndarray]]:
+        """(window, tag id per character, probability of that tag) for every window, batch by batch."""
+        batch: list[tuple[tuple[int, int, int], list[int]]] = []
+        for item in self._windows(texts):
+            batch.append(item)
+            if len(batch) == self.batch_size:
+                yield from self._forward(batch)
+                batch = []
+        if batch:
+            yield from self._forward(batch)
+
+    @torch.inference_mode()
+    def _forward(self, batch: list[tuple[tuple[int, int, int], list[int]]]) -> Iterable:
+        inputs = pad_batch([encode_window(char_ids, self.vocab) for _, char_ids in batch], self.vocab.pad_id, self.device)
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.autocast):
+            logits = self.model(**inputs).logits.float()  # (B, L, T)
+        probabilities = logits.softmax(-1)[:, 1:]  # drop [CLS]; character i is position i
+        mask = inputs["attention_mask"][:, 2:].bool()  # one shorter: drops [SEP] too
+        mask = torch.cat([mask, torch.zeros_like(mask[:, :1])], dim=1)
+        if self.use_crf:
+            tags = self.model.crf.decode(logits[:, 1:], mask)
+        else:
+            tags = probabilities.argmax(-1)
+        chosen = probabilities.gather(2, tags.unsqueeze(2)).squeeze(2)
+        tags, chosen = tags.cpu().numpy(), chosen.cpu().numpy()
+        for row, (window, char_ids) in enumerate(batch):
+            length = len(char_ids)
+            yield window, tags[row, :length], chosen[row, :length]
+
+
+def pad_batch(examples: list[dict[str, list[int]]], pad_id: int, device: torch.device) -> dict[str, torch.Tensor]:
+    width = max(len(example["input_ids"]) for example in examples)
+    input_ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros((len(examples), width), dtype=torch.long)
+    for row, example in enumerate(examples):
+        input_ids[row, : len(example["input_ids"])] = torch.tensor(example["input_ids"])
+        attention_mask[row, : len(example["input_ids"])] = 1
+    return {"input_ids": input_ids.to(device), "attention_mask": attention_mask.to(device)}

@@ -1,0 +1,211 @@
+"""The model: a BERT token classifier, pretrained (hub id / local folder) or built from scratch.
+
+One token per character: `CharVocab` maps character *i* of the simplified
+view to token *i*, so labels never drift. Whitespace and control characters
+get their own token (`[unused1]`, present in `bert-base-chinese`'s vocab and in
+ours), unknown characters get `[UNK]`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import torch
+from torch import nn
+from transformers import (
+    AutoConfig,
+    AutoModelForTokenClassification,
+    AutoTokenizer,
+    BertConfig,
+    BertForTokenClassification,
+    BertTokenizerFast,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+)
+from transformers.modeling_outputs import TokenClassifierOutput
+
+from training.config import ModelConfig
+from training.errors import XiezuoError
+
+WHITESPACE_TOKEN = "[unused1]"
+SPECIAL_TOKENS = ["[PAD]", WHITESPACE_TOKEN, "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+
+
+def common_cjk_characters() -> list[str]:
+    """The 6,763 Han characters of GB 2312 (levels 1 and 2): the everyday Simplified set."""
+    characters = []
+    for high in range(0xB0, 0xF8):
+        for low in range(0xA1, 0xFF):
+            try:
+                characters.append(bytes([high, low]).decode("gb2312"))
+            except UnicodeDecodeError:
+                continue
+    return characters
+
+
+def write_char_vocab(texts: list[str], path: Path) -> None:
+    """A BERT `vocab.txt` of single characters: specials, ASCII, common CJK, and every character of `texts`.
+
+    `##` pieces of ASCII letters and digits let the stock word-piece tokenizer
+    (e.g. in `transformers.pipeline`) split `2016` into characters too.
+    """
+    ascii_printable = [chr(code) for code in range(0x21, 0x7F)]
+    characters = set(ascii_printable) | set(common_cjk_characters())
+    characters |= {char for text in texts for char in text if not (char.isspace() or unicodedata.category(char).startswith("C"))}
+    pieces = [f"##{char}" for char in ascii_printable if char.isalnum()]
+    path.write_text("\n".join(SPECIAL_TOKENS + sorted(characters) + pieces) + "\n", encoding="utf-8")
+
+
+class CharVocab:
+    """Character → token id, one id per character, whatever the tokenizer would have merged."""
+
+    def __init__(self, tokenizer: PreTrainedTokenizerBase):
+        self.vocab = tokenizer.get_vocab()
+        self.unk_id = self.vocab[tokenizer.unk_token]
+        self.whitespace_id = self.vocab.get(WHITESPACE_TOKEN, self.unk_id)
+        self.cls_id, self.sep_id, self.pad_id = tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id
+        self._cache: dict[str, int] = {}
+
+    def char_id(self, char: str) -> int:
+        cached = self._cache.get(char)
+        if cached is not None:
+            return cached
+        if char.isspace() or unicodedata.category(char).startswith("C"):
+            token_id = self.whitespace_id
+        else:
+            folded = unicodedata.normalize("NFKC", char)  # full-width Ｒ１ → R1, when it stays one character
+            candidates = [char] + ([folded, folded.lower()] if len(folded) == 1 else []) + [char.lower()]
+            token_id = next((self.vocab[c] for c in candidates if c in self.vocab), self.unk_id)
+        self._cache[char] = token_id
+        return token_id
+
+    def encode(self, text: str) -> list[int]:
+        return [self.char_id(char) for char in text]
+
+
+class CRF(nn.Module):
+    """Linear-chain CRF over tag emissions, with batched forward algorithm and Viterbi.
+
+    Masks must be a contiguous prefix per row (the characters of a window).
+    """
+
+    def __init__(self, num_tags: int):
+        super().__init__()
+        self.start = nn.Parameter(torch.zeros(num_tags))
+        self.end = nn.Parameter(torch.zeros(num_tags))
+        self.transitions = nn.Parameter(torch.zeros(num_tags, num_tags))  # [from, to]
+
+    def neg_log_likelihood(self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Mean over the batch. emissions (B, L, T), tags (B, L), mask (B, L) bool."""
+        emissions = emissions.float()
+        batch = torch.arange(emissions.size(0), device=emissions.device)
+        score = self.start[tags[:, 0]] + emissions[batch, 0, tags[:, 0]]
+        log_z = self.start + emissions[:, 0]  # (B, T)
+        for position in range(1, emissions.size(1)):
+            step = mask[:, position]
+            transition = self.transitions[tags[:, position - 1], tags[:, position]]
+            emission = emissions[batch, position, tags[:, position]]
+            score = score + (transition + emission) * step
+            next_log_z = torch.logsumexp(log_z.unsqueeze(2) + self.transitions + emissions[:, position].unsqueeze(1), dim=1)
+            log_z = torch.where(step.unsqueeze(1), next_log_z, log_z)
+        last_tags = tags[batch, mask.sum(1) - 1]
+        score = score + self.end[last_tags]
+        log_z = torch.logsumexp(log_z + self.end, dim=1)
+        return (log_z - score).mean()
+
+    def decode(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Best tag sequence per row (B, L); positions outside the mask are 0."""
+        emissions = emissions.float()
+        best = self.start + emissions[:, 0]  # (B, T)
+        backpointers = []
+        for position in range(1, emissions.size(1)):
+            candidates = best.unsqueeze(2) + self.transitions  # (B, from, to)
+            scores, pointers = candidates.max(dim=1)
+            step = mask[:, position].unsqueeze(1)
+            best = torch.where(step, scores + emissions[:, position], best)
+            backpointers.append(torch.where(step, pointers, torch.arange(best.size(1), device=best.device)))
+        best = best + self.end
+        path = [best.argmax(dim=1)]
+        for pointers in reversed(backpointers):
+            path.append(pointers.gather(1, path[-1].unsqueeze(1)).squeeze(1))
+        tags = torch.stack(list(reversed(path)), dim=1)
+        return tags * mask
+
+
+class BertCrfForTokenClassification(BertForTokenClassification):
+    """BERT emissions + CRF. Loads as a plain BertForTokenClassification elsewhere (the CRF is then ignored)."""
+
+    def __init__(self, config: BertConfig):
+        super().__init__(config)
+        self.crf = CRF(config.num_labels)
+        self.post_init()
+
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, labels=None, **kwargs):
+        outputs = super().forward(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids, **kwargs)
+        loss = None
+        if labels is not None:
+            tags = labels[:, 1:]  # drop [CLS]: characters are then a prefix of each row
+            loss = self.crf.neg_log_likelihood(outputs.logits[:, 1:], tags.clamp(min=0), tags != -100)
+        return TokenClassifierOutput(loss=loss, logits=outputs.logits)
+
+
+def _hub_error(name: str, error: Exception) -> XiezuoError:
+    return XiezuoError(
+        f"cannot load model {name!r} ({type(error).__name__}): with no access to the Hugging Face hub, download it on a "
+        f"connected machine (`hf download {name} --local-dir models/{name.split('/')[-1]}`), copy that folder here and set "
+        f"model.name_or_path to it, or train offline with configs/offline-small.yaml"
+    )
+
+
+def build_model(
+    model_config: ModelConfig, label_names: list[str], corpus: list[str], work_dir: Path
+) -> tuple[PreTrainedTokenizerBase, PreTrainedModel]:
+    """A tokenizer and a token classifier with `label_names` as its id2label, ready to fine-tune."""
+    id2label = dict(enumerate(label_names))
+    label2id = {label: index for index, label in id2label.items()}
+    model_class = BertCrfForTokenClassification if model_config.crf else AutoModelForTokenClassification
+    if model_config.from_scratch is not None:
+        vocab_file = work_dir / "vocab.txt"
+        write_char_vocab(corpus, vocab_file)
+        tokenizer = BertTokenizerFast(vocab=str(vocab_file), do_lower_case=False, tokenize_chinese_chars=True, strip_accents=False)
+        expected_size = len(vocab_file.read_text(encoding="utf-8").splitlines())
+        if len(tokenizer.get_vocab()) != expected_size:  # guards against a tokenizer API that ignores the file
+            raise XiezuoError(f"{vocab_file}: tokenizer loaded {len(tokenizer.get_vocab())} of {expected_size} tokens")
+        encoder = model_config.from_scratch
+        bert_config = BertConfig(
+            vocab_size=tokenizer.vocab_size,
+            hidden_size=encoder.hidden_size,
+            num_hidden_layers=encoder.num_hidden_layers,
+            num_attention_heads=encoder.num_attention_heads,
+            intermediate_size=encoder.intermediate_size,
+            max_position_embeddings=512,
+            hidden_dropout_prob=model_config.dropout,
+            attention_probs_dropout_prob=model_config.dropout,
+            num_labels=len(label_names),
+            id2label=id2label,
+            label2id=label2id,
+        )
+        bert_config.use_crf = model_config.crf
+        model = (BertCrfForTokenClassification if model_config.crf else BertForTokenClassification)(bert_config)
+        return tokenizer, model
+    name = model_config.name_or_path
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(name)
+        config = AutoConfig.from_pretrained(
+            name, num_labels=len(label_names), id2label=id2label, label2id=label2id, hidden_dropout_prob=model_config.dropout
+        )
+        config.use_crf = model_config.crf
+        model = model_class.from_pretrained(name, config=config)
+    except OSError as error:
+        raise _hub_error(name, error) from None
+    return tokenizer, model
+
+
+def load_trained(path: Path) -> tuple[PreTrainedTokenizerBase, PreTrainedModel]:
+    """A model folder written by `train`: the CRF class when the config says so."""
+    if not (path / "config.json").is_file():
+        raise XiezuoError(f"{path}: not a model folder (no config.json); train one with `xiezuo-ner train`")
+    config = AutoConfig.from_pretrained(path)
+    model_class = BertCrfForTokenClassification if getattr(config, "use_crf", False) else AutoModelForTokenClassification
+    return AutoTokenizer.from_pretrained(path), model_class.from_pretrained(path)

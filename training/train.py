@@ -1,0 +1,254 @@
+"""Fine-tune a token classifier from one config: the plain, linear script of the project.
+
+Steps, in order: load and check annotations → tokenizer and model → windows
+per split → `transformers.Trainer` with early stopping on dev entity F1 →
+document-level dev metrics → a complete model folder, renamed into place last.
+
+The run works in `<output_dir>/.<run_name>.partial/` (checkpoints live there,
+so `--resume` continues from the last one); only a finished run is renamed to
+`<output_dir>/<run_name>/`, so an interrupted run never looks complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import shutil
+import subprocess
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import torch
+from seqeval.metrics import f1_score
+from seqeval.scheme import IOB2, IOBES
+from transformers import (
+    DataCollatorForTokenClassification,
+    EarlyStoppingCallback,
+    Trainer,
+    TrainerCallback,
+    TrainingArguments,
+    set_seed,
+)
+from transformers.trainer_utils import get_last_checkpoint
+
+from training.annotations import Document, load_documents
+from training.config import Config, config_to_yaml
+from training.dataset import IGNORE_INDEX, build_dataset, data_hash, select, tag_names
+from training.errors import XiezuoError
+from training.modeling import CharVocab, build_model
+from training.text import simplified_view
+
+
+def partial_dir(config: Config) -> Path:
+    return config.output_dir / f".{config.run_name}.partial"
+
+
+def window_f1(scheme: str, id2label: dict[int, str]):
+    """Trainer metric: strict entity F1 over dev windows (the early-stopping signal)."""
+
+    def compute(prediction) -> dict[str, float]:
+        logits, labels = prediction.predictions, prediction.label_ids
+        predicted = logits.argmax(-1) if logits.ndim == 3 else logits
+        gold_rows, predicted_rows = [], []
+        for gold_row, predicted_row in zip(labels, predicted):
+            keep = gold_row != IGNORE_INDEX
+            gold_rows.append([id2label[int(tag)] for tag in gold_row[keep]])
+            predicted_rows.append([id2label[int(tag)] for tag in predicted_row[keep]])
+        mode = IOB2 if scheme == "BIO" else IOBES
+        return {"f1": f1_score(gold_rows, predicted_rows, mode="strict", scheme=mode, zero_division=0)}
+
+    return compute
+
+
+def crf_logits_to_tags(model):
+    """For CRF models, evaluate on Viterbi paths rather than per-token argmax."""
+
+    def preprocess(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        mask = labels[:, 1:] != IGNORE_INDEX
+        tags = model.crf.decode(logits[:, 1:], mask)
+        return torch.cat([torch.zeros_like(tags[:, :1]), tags], dim=1)
+
+    return preprocess
+
+
+def run_metadata(config: Config, documents: list[Document], vocab: CharVocab) -> dict:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = None
+    import datasets
+    import transformers
+
+    return {
+        "run_name": config.run_name,
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "training_data_hash": data_hash(documents, vocab, config.data.model_dump(mode="json")),
+        "git_commit": commit,
+        "versions": {
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "transformers": transformers.__version__,
+            "datasets": datasets.__version__,
+        },
+    }
+
+
+def model_card(config: Config, metrics: dict, metadata: dict) -> str:
+    rows = "\n".join(
+        f"| {label} | {values['precision']:.3f} | {values['recall']:.3f} | {values['f1']:.3f} | {values['support']} |"
+        for label, values in metrics["per_label"].items()
+    )
+    source = config.model.name_or_path or "a BERT built from scratch with a character vocabulary (offline)"
+    return f"""---
+library_name: transformers
+pipeline_tag: token-classification
+language: zh
+tags: [ner, xiezuo-ner]
+---
+# {config.run_name}
+
+Chinese named-entity tagger for East–West cooperation news (REGION, ORG, PERSON,
+AMOUNT, DATE), fine-tuned by xiezuo-ner from {source}.
+One token per character; tags {config.data.tagging_scheme}; CRF: {config.model.crf}.
+
+Trained on {', '.join(config.data.split.train)}; dev {', '.join(config.data.split.dev) or '(none)'}.
+Training data hash `{metadata['training_data_hash']}`, commit `{metadata['git_commit']}`.
+
+## Dev metrics (entity level, seqeval strict IOB2)
+
+| label | precision | recall | F1 | support |
+|---|---|---|---|---|
+{rows}
+
+Micro F1: {metrics['micro']['f1']:.3f}.
+
+## Use
+
+```python
+from training.infer import Tagger
+tagger = Tagger.from_pretrained("{config.output_dir / config.run_name}")
+print(tagger("廣州市白云區對口幫扶平塘縣").entities)
+```
+
+`transformers.pipeline("token-classification", model=...)` also loads this
+folder (it tokenises words its own way and ignores a CRF layer; the Tagger
+keeps one token per character and the project's normalisation).
+See `training_config.yaml` for every setting of the run.
+"""
+
+
+class StopAfterStep(TrainerCallback):
+    """Simulates an interruption (tests): raises after `step` once its checkpoint is saved."""
+
+    def __init__(self, step: int):
+        self.step = step
+
+    def on_save(self, args, state, control, **kwargs):
+        if state.global_step >= self.step:
+            raise KeyboardInterrupt(f"stopped after step {state.global_step}")
+
+
+def training_arguments(config: Config, checkpoints: Path, has_dev: bool) -> TrainingArguments:
+    training = config.training
+    on_gpu = torch.cuda.is_available()
+    bf16 = (on_gpu and torch.cuda.is_bf16_supported()) if training.bf16 == "auto" else bool(training.bf16)
+    return TrainingArguments(
+        output_dir=str(checkpoints),
+        num_train_epochs=training.epochs,
+        per_device_train_batch_size=training.batch_size,
+        per_device_eval_batch_size=training.batch_size,
+        learning_rate=training.learning_rate,
+        weight_decay=training.weight_decay,
+        warmup_steps=training.warmup_ratio,  # a float below 1 is a fraction of all steps
+        lr_scheduler_type="linear",
+        eval_strategy="steps" if has_dev else "no",
+        save_strategy="steps",
+        eval_steps=training.eval_steps,
+        save_steps=training.eval_steps,
+        save_total_limit=2,  # the best and the last
+        load_best_model_at_end=has_dev,
+        metric_for_best_model="f1" if has_dev else None,
+        greater_is_better=True,
+        logging_steps=training.eval_steps,
+        seed=config.seed,
+        data_seed=config.seed,
+        full_determinism=not on_gpu,  # deterministic kernels on CPU; GPUs keep their fast paths
+        bf16=bf16,
+        report_to=[],
+        dataloader_num_workers=0,
+        save_only_model=False,  # optimizer and RNG states are what --resume needs
+    )
+
+
+def train(config: Config, resume: bool = False, callbacks: list[TrainerCallback] | None = None, progress: bool = True) -> Path:
+    """Train `config` and return the finished model folder."""
+    set_seed(config.seed)
+    work = partial_dir(config)
+    final = config.output_dir / config.run_name
+    checkpoints = work / "checkpoints"
+    last_checkpoint = get_last_checkpoint(str(checkpoints)) if resume and checkpoints.is_dir() else None
+    if resume and last_checkpoint is None:
+        raise XiezuoError(f"--resume: no checkpoint under {checkpoints}; start the run without --resume")
+    if not resume and work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+
+    documents = load_documents(config.data.annotations)
+    split = config.data.split
+    train_docs, dev_docs = select(documents, split.train), select(documents, split.dev)
+    scheme = config.data.tagging_scheme
+    labels = tag_names(scheme)
+    corpus = [simplified_view(document.text) for document in documents]
+    tokenizer, model = build_model(config.model, labels, corpus, work)
+    model.config.window_max_length = config.data.max_length
+    model.config.window_overlap = config.data.window_overlap
+    vocab = CharVocab(tokenizer)
+    window_settings = (scheme, config.data.max_length, config.data.window_overlap)
+    train_set = build_dataset(train_docs, vocab, *window_settings).remove_columns(["doc_id", "char_start"])
+    dev_set = build_dataset(dev_docs, vocab, *window_settings).remove_columns(["doc_id", "char_start"]) if dev_docs else None
+
+    args = training_arguments(config, checkpoints, has_dev=dev_set is not None)
+    args.disable_tqdm = not progress
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=train_set,
+        eval_dataset=dev_set,
+        data_collator=DataCollatorForTokenClassification(tokenizer, label_pad_token_id=IGNORE_INDEX),
+        compute_metrics=window_f1(scheme, model.config.id2label) if dev_set is not None else None,
+        preprocess_logits_for_metrics=crf_logits_to_tags(model) if config.model.crf else None,
+        callbacks=([EarlyStoppingCallback(config.training.early_stopping_patience)] if dev_set is not None else []) + (callbacks or []),
+    )
+    trainer.train(resume_from_checkpoint=last_checkpoint)
+
+    model_dir = work / "model"
+    trainer.save_model(str(model_dir))  # the best checkpoint's weights (load_best_model_at_end)
+    tokenizer.save_pretrained(str(model_dir))
+
+    from training.evaluate import evaluate_documents  # evaluation builds on a saved model
+
+    metrics = evaluate_documents(model_dir, dev_docs)["systems"]["model"] if dev_docs else {"per_label": {}, "micro": {"f1": float("nan")}}
+    metadata = run_metadata(config, train_docs + dev_docs, vocab)
+    metadata["train_runtime_s"] = round(trainer.state.log_history[-1].get("train_runtime", float("nan")), 1)
+    metadata["global_step"] = trainer.state.global_step
+    (model_dir / "metrics.json").write_text(json.dumps({"dev": metrics}, indent=2, ensure_ascii=False) + "\n")
+    (model_dir / "training_config.yaml").write_text(config_to_yaml(config), encoding="utf-8")
+    (model_dir / "run.json").write_text(json.dumps(metadata, indent=2) + "\n")
+    (model_dir / "README.md").write_text(model_card(config, metrics, metadata), encoding="utf-8")
+
+    if final.exists():  # a finished earlier run of the same name is replaced only now
+        shutil.rmtree(final)
+    model_dir.rename(final)
+    shutil.rmtree(work)
+    return final
+
+
+def weights_digest(model_dir: Path) -> str:
+    """SHA-256 of the saved weights, to compare runs."""
+    return hashlib.sha256((model_dir / "model.safetensors").read_bytes()).hexdigest()
+
+
+def parameters_equal(first: torch.nn.Module, second: torch.nn.Module) -> bool:
+    return all(np.array_equal(a.detach().numpy(), b.detach().numpy()) for a, b in zip(first.parameters(), second.parameters()))
