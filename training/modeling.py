@@ -8,10 +8,14 @@ ours), unknown characters get `[UNK]`.
 
 from __future__ import annotations
 
+import os
+import socket
 import unicodedata
 from pathlib import Path
+from urllib.parse import urlparse
 
 import torch
+from huggingface_hub import try_to_load_from_cache
 from torch import nn
 from transformers import (
     AutoConfig,
@@ -150,9 +154,25 @@ class BertCrfForTokenClassification(BertForTokenClassification):
         return TokenClassifierOutput(loss=loss, logits=outputs.logits)
 
 
-def _hub_error(name: str, error: Exception) -> XiezuoError:
+def _hub_reachable(timeout: float = 5.0) -> bool:
+    """One quick connection to the hub, so an offline machine fails in seconds, not after minutes of retries."""
+    if os.environ.get("HF_HUB_OFFLINE") == "1":
+        return False
+    host = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co")).hostname or "huggingface.co"
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def _cached_locally(name: str) -> bool:
+    return Path(name).is_dir() or isinstance(try_to_load_from_cache(name, "config.json"), str)
+
+
+def _hub_error(name: str, reason: str) -> XiezuoError:
     return XiezuoError(
-        f"cannot load model {name!r} ({type(error).__name__}): with no access to the Hugging Face hub, download it on a "
+        f"cannot load model {name!r} ({reason}); download it on a "
         f"connected machine (`hf download {name} --local-dir models/{name.split('/')[-1]}`), copy that folder here and set "
         f"model.name_or_path to it, or train offline with configs/offline-small.yaml"
     )
@@ -190,6 +210,8 @@ def build_model(
         model = (BertCrfForTokenClassification if model_config.crf else BertForTokenClassification)(bert_config)
         return tokenizer, model
     name = model_config.name_or_path
+    if not _cached_locally(name) and not _hub_reachable():
+        raise _hub_error(name, "no local folder or cached copy, and the Hugging Face hub is unreachable")
     try:
         tokenizer = AutoTokenizer.from_pretrained(name)
         config = AutoConfig.from_pretrained(
@@ -198,7 +220,7 @@ def build_model(
         config.use_crf = model_config.crf
         model = model_class.from_pretrained(name, config=config)
     except OSError as error:
-        raise _hub_error(name, error) from None
+        raise _hub_error(name, type(error).__name__) from None
     return tokenizer, model
 
 

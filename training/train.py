@@ -11,7 +11,6 @@ so `--resume` continues from the last one); only a finished run is renamed to
 
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
 import shutil
@@ -19,7 +18,6 @@ import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
 import torch
 from seqeval.metrics import f1_score
 from seqeval.scheme import IOB2, IOBES
@@ -226,6 +224,8 @@ def train(config: Config, resume: bool = False, callbacks: list[TrainerCallback]
     model_dir = work / "model"
     trainer.save_model(str(model_dir))  # the best checkpoint's weights (load_best_model_at_end)
     tokenizer.save_pretrained(str(model_dir))
+    if (work / "vocab.txt").is_file():  # the generated character vocabulary, in BERT's format
+        shutil.copy(work / "vocab.txt", model_dir / "vocab.txt")
 
     from training.evaluate import evaluate_documents  # evaluation builds on a saved model
 
@@ -233,6 +233,7 @@ def train(config: Config, resume: bool = False, callbacks: list[TrainerCallback]
     metadata = run_metadata(config, train_docs + dev_docs, vocab)
     metadata["train_runtime_s"] = round(trainer.state.log_history[-1].get("train_runtime", float("nan")), 1)
     metadata["global_step"] = trainer.state.global_step
+    metadata["loss_curve"] = [[entry["step"], entry["loss"]] for entry in trainer.state.log_history if "loss" in entry]
     (model_dir / "metrics.json").write_text(json.dumps({"dev": metrics}, indent=2, ensure_ascii=False) + "\n")
     (model_dir / "training_config.yaml").write_text(config_to_yaml(config), encoding="utf-8")
     (model_dir / "run.json").write_text(json.dumps(metadata, indent=2) + "\n")
@@ -243,12 +244,3 @@ def train(config: Config, resume: bool = False, callbacks: list[TrainerCallback]
     model_dir.rename(final)
     shutil.rmtree(work)
     return final
-
-
-def weights_digest(model_dir: Path) -> str:
-    """SHA-256 of the saved weights, to compare runs."""
-    return hashlib.sha256((model_dir / "model.safetensors").read_bytes()).hexdigest()
-
-
-def parameters_equal(first: torch.nn.Module, second: torch.nn.Module) -> bool:
-    return all(np.array_equal(a.detach().numpy(), b.detach().numpy()) for a, b in zip(first.parameters(), second.parameters()))

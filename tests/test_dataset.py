@@ -1,0 +1,82 @@
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+from transformers import BertTokenizerFast
+
+from training.annotations import Span, load_documents
+from training.dataset import char_tags, document_examples, folds, spans_from_tags, windows
+from training.modeling import CharVocab, write_char_vocab
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def vocab_for(texts: list[str], tmp_path: Path) -> CharVocab:
+    write_char_vocab(texts, tmp_path / "vocab.txt")
+    return CharVocab(BertTokenizerFast(vocab=str(tmp_path / "vocab.txt"), do_lower_case=False))
+
+
+def test_one_token_per_character_digits_latin_whitespace_and_unknown(tmp_path):
+    vocab = vocab_for(["平塘县"], tmp_path)
+    text = "平塘县2016 ABC\t\x00😀"
+    ids = vocab.encode(text)
+    assert len(ids) == len(text)
+    tokens = [token for token, _ in sorted(vocab.vocab.items(), key=lambda item: item[1])]
+    assert [tokens[i] for i in ids[:11]] == ["平", "塘", "县", "2", "0", "1", "6", "[unused1]", "A", "B", "C"]
+    assert ids[11] == ids[12] == vocab.whitespace_id
+    assert ids[13] == vocab.unk_id
+
+
+def test_bio_and_bioes_round_trip():
+    text = "广州市白云区与平塘县"
+    spans = [Span(0, 6, "REGION", "广州市白云区"), Span(7, 10, "REGION", "平塘县")]
+    assert spans_from_tags(char_tags(len(text), spans, "BIO"), text) == spans
+    assert spans_from_tags(char_tags(len(text), spans, "BIOES"), text) == spans
+    assert char_tags(3, [Span(1, 2, "ORG", "x")], "BIOES") == ["O", "S-ORG", "O"]
+
+
+def test_adjacent_entities_of_one_type_stay_two():
+    tags = ["B-REGION", "B-REGION", "I-REGION"]
+    assert [(s.start, s.end) for s in spans_from_tags(tags, "粤黔省")] == [(0, 1), (1, 3)]
+
+
+def test_windows_never_cut_a_gold_entity_and_cover_every_character():
+    for document in load_documents(PROJECT / "annotations"):
+        cuts = windows(len(document.text), 30, 8, document.text, document.spans)
+        covered = set()
+        for start, end in cuts:
+            assert end - start <= 30
+            covered.update(range(start, end))
+            for span in document.spans:
+                assert not (span.start < start < span.end) and not (span.start < end < span.end)
+        assert covered == set(range(len(document.text)))
+
+
+def test_windows_prefer_sentence_ends():
+    text = "甲" * 40 + "。" + "乙" * 40 + "。" + "丙" * 10
+    assert windows(len(text), 60, 5, text)[0] == (0, 41)
+
+
+@given(length=st.integers(1, 400), max_chars=st.integers(4, 64), overlap=st.integers(0, 1))
+def test_windows_cover_any_length(length, max_chars, overlap):
+    cuts = windows(length, max_chars, overlap * (max_chars // 4), "字" * length)
+    assert cuts[0][0] == 0 and cuts[-1][1] == length
+    assert all(later_start <= end for (_, end), (later_start, _) in zip(cuts, cuts[1:]))
+
+
+def test_examples_align_labels_to_characters(tmp_path):
+    document = load_documents(PROJECT / "annotations")[0]
+    vocab = vocab_for([document.text], tmp_path)
+    for example in document_examples(document, vocab, "BIO", 64, 8):
+        assert len(example["input_ids"]) == len(example["labels"]) <= 64
+        assert example["labels"][0] == example["labels"][-1] == -100
+
+
+def test_folds_never_share_a_document_between_train_dev_and_test():
+    doc_ids = [f"d{i}" for i in range(7)]
+    result = folds(doc_ids, 5, seed=1)
+    assert sorted(d for fold in result for d in fold["test"]) == sorted(doc_ids)
+    for fold in result:
+        parts = [set(fold["train"]), set(fold["dev"]), set(fold["test"])]
+        assert set().union(*parts) == set(doc_ids)
+        assert sum(map(len, parts)) == len(doc_ids)

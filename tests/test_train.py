@@ -1,0 +1,79 @@
+import json
+
+import pytest
+import torch
+from safetensors.torch import load_file
+from transformers import pipeline
+
+from training.config import config_from_dict
+from training.errors import XiezuoError
+from training.infer import Tagger
+from training.train import StopAfterStep, partial_dir, train
+from tests.conftest import tiny_config_dict
+
+SAMPLE = "2021年7月,广州市天河区向平塘县投入帮扶资金27万余元。记者卢健从天河区教育局获悉。"
+
+
+def test_tiny_model_learns_and_writes_a_complete_folder(tiny_model):
+    expected = {"model.safetensors", "config.json", "tokenizer.json", "vocab.txt", "training_config.yaml", "run.json", "metrics.json", "README.md"}
+    assert expected <= {path.name for path in tiny_model.iterdir()}
+    run = json.loads((tiny_model / "run.json").read_text())
+    losses = [loss for _, loss in run["loss_curve"]]
+    assert losses[-1] < losses[0] / 3
+    assert len(run["training_data_hash"]) == 16 and run["versions"]["transformers"]
+    metrics = json.loads((tiny_model / "metrics.json").read_text())["dev"]
+    assert metrics["micro"]["f1"] > 0.8
+    config = json.loads((tiny_model / "config.json").read_text())
+    assert config["id2label"]["1"] == "B-REGION" and config["label2id"]["O"] == 0
+
+
+def test_saved_folder_reloads_with_identical_predictions(tiny_model):
+    first, second = Tagger.from_pretrained(tiny_model), Tagger.from_pretrained(tiny_model)
+    assert first(SAMPLE) == second(SAMPLE)
+    assert {(e.label, e.text) for e in first(SAMPLE).entities} >= {("REGION", "广州市天河区"), ("PERSON", "卢健")}
+
+
+def test_folder_loads_in_a_transformers_pipeline(tiny_model):
+    tagger = pipeline("token-classification", model=str(tiny_model), aggregation_strategy="simple")
+    groups = {(group["entity_group"], group["word"].replace(" ", "")) for group in tagger("记者卢健从天河区教育局获悉。")}
+    assert ("PERSON", "卢健") in groups
+
+
+def test_resume_after_interruption_gives_the_same_weights(synthetic_annotations, tmp_path):
+    settings = {"epochs": 4, "eval_steps": 5}
+    straight = train(config_from_dict(tiny_config_dict(synthetic_annotations, tmp_path / "a", **settings), "a"), progress=False)
+
+    config = config_from_dict(tiny_config_dict(synthetic_annotations, tmp_path / "b", **settings), "b")
+    with pytest.raises(KeyboardInterrupt):
+        train(config, callbacks=[StopAfterStep(10)], progress=False)
+    assert not (config.output_dir / config.run_name).exists()  # nothing that looks complete
+    assert partial_dir(config).is_dir()
+    resumed = train(config, resume=True, progress=False)
+
+    first, second = load_file(straight / "model.safetensors"), load_file(resumed / "model.safetensors")
+    assert first.keys() == second.keys()
+    assert all(torch.equal(first[name], second[name]) for name in first)
+    assert not partial_dir(config).exists()
+
+
+def test_resume_without_checkpoint_is_a_clear_error(tiny_config):
+    with pytest.raises(XiezuoError, match="--resume: no checkpoint under"):
+        train(tiny_config, resume=True, progress=False)
+
+
+def test_crf_head_trains_and_reloads(synthetic_annotations, tmp_path):
+    tree = tiny_config_dict(synthetic_annotations, tmp_path, epochs=3, eval_steps=10)
+    tree["model"]["crf"] = True
+    model_dir = train(config_from_dict(tree, "crf"), progress=False)
+    tagger = Tagger.from_pretrained(model_dir)
+    assert tagger.use_crf
+    assert tagger(SAMPLE) == Tagger.from_pretrained(model_dir)(SAMPLE)
+
+
+def test_unreachable_hub_model_fails_with_one_sentence(synthetic_annotations, tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    tree = tiny_config_dict(synthetic_annotations, tmp_path)
+    tree["model"].update(name_or_path="bert-base-chinese", from_scratch=None)
+    with pytest.raises(XiezuoError, match=r"cannot load model 'bert-base-chinese'.*set model.name_or_path") as raised:
+        train(config_from_dict(tree, "hub"), progress=False)
+    assert "\n" not in str(raised.value)
