@@ -15,7 +15,7 @@ BIN := $(VENV)/bin
 RUN := $(BIN)/xiezuo-ner
 SEED := seeds/000_7a95b9ea3265a927.txt
 
-.PHONY: setup demo test bench clean
+.PHONY: setup browser demo test bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,16 @@ demo: setup
 	$(RUN) evaluate --model models/offline-small --split test
 	$(RUN) tag --model models/offline-small $(SEED)
 
-test: setup
+# The HTML report test renders the page in headless Chromium with a CJK font.
+# As root with apt-get (CI, containers) they are installed here; elsewhere
+# install the Debian packages `chromium fonts-wqy-microhei` yourself, or the
+# test is skipped with that reason.
+browser:
+	@if ! command -v chromium >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	fi
+
+test: setup browser
 	$(BIN)/python -m pytest
 
 bench: setup

@@ -31,6 +31,17 @@ err_console = Console(stderr=True)
 DEFAULT_MODEL = Path("models/offline-small")
 
 
+@app.callback()
+def quiet_libraries() -> None:
+    """Keep library chatter (weight-loading bars, cache writes) off the terminal; our own bars stay."""
+    import datasets
+    import transformers
+
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+    datasets.disable_progress_bars()
+
+
 def friendly_errors(command):
     """Print a XiezuoError as one line and exit 1, instead of a traceback."""
 
@@ -304,9 +315,11 @@ def tag(
             progress.advance(task)
     if format_ == "json":
         json.dump([formats.article_json(name, article) for name, article in collected], output, ensure_ascii=False, indent=2)
+        output.write("\n")
     elif format_ == "label-studio":
         tasks = [formats.as_label_studio(name, article, tagger.model_version) for name, article in collected]
         json.dump(tasks, output, ensure_ascii=False, indent=2)
+        output.write("\n")
     elif format_ == "html":
         output.write(formats.as_html(collected))
     if out:

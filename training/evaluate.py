@@ -269,7 +269,7 @@ def report_html(report: dict) -> str:
     return f"""<!doctype html>
 <html lang="zh"><head><meta charset="utf-8"><title>Evaluation of {html.escape(report['model'])}</title>
 <style>
-body {{ font-family: sans-serif; margin: 1.5em; color: #222; }}
+body {{ font-family: sans-serif, "Noto Sans CJK SC", "WenQuanYi Micro Hei"; margin: 1.5em; color: #222; }}
 table {{ border-collapse: collapse; margin: .5em 0 1.5em; }} td, th {{ border: 1px solid #ccc; padding: 2px 8px; text-align: right; }}
 .pair {{ display: flex; gap: 1em; }} .side {{ flex: 1; white-space: pre-wrap; line-height: 1.9; border: 1px solid #ddd; padding: .5em; }}
 mark.ent {{ background: color-mix(in srgb, var(--c) 18%, white); border-bottom: 2px solid var(--c); padding: 0 1px; }}

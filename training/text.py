@@ -17,6 +17,7 @@ along.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -155,6 +156,8 @@ def _t2s():  # OpenCC's converter loads its dictionaries once.
 
 @lru_cache(maxsize=65536)
 def _simplified_char(char: str) -> str:
+    if unicodedata.category(char) == "Cs":  # a lone surrogate cannot pass through OpenCC's UTF-8
+        return char
     converted = _t2s().convert(char)
     return converted if len(converted) == 1 else char
 

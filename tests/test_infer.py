@@ -1,0 +1,127 @@
+import json
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from training.cli import app
+import torch
+from transformers import BertConfig, BertForTokenClassification, BertTokenizerFast
+
+from training.dataset import tag_names, windows
+from training.modeling import write_char_vocab
+from training.infer import Tagger
+
+runner = CliRunner()
+NOISY = "2021年7月,廣 州(zhōu)市天河區向平塘縣投入幫扶資金27萬余元,,記者卢健從天河區教育局獲悉。"
+
+
+@pytest.fixture(scope="module")
+def tagger(tiny_model) -> Tagger:
+    return Tagger.from_pretrained(tiny_model)
+
+
+def test_offsets_point_into_the_raw_noisy_text(tagger):
+    article = tagger(NOISY)
+    assert article.entities
+    for entity in article.entities:
+        assert NOISY[entity.start : entity.end] == entity.text
+        assert 0 < entity.score <= 1
+    assert ("REGION", "廣 州(zhōu)市天河區") in {(e.label, e.text) for e in article.entities}
+
+
+def test_empty_and_whitespace_text_give_no_entities(tagger):
+    assert tagger("").entities == [] and tagger(" \r\n\t").entities == []
+
+
+@pytest.fixture
+def lookup_tagger(tmp_path) -> Tagger:
+    """A real BERT whose tag depends on the character alone (no layers, no positions), so the
+    right answer is known exactly wherever the windows fall."""
+    tags = tag_names("BIO")
+    char_tag = {"广": "B-REGION", **{c: "I-REGION" for c in "州市天河区"}, "卢": "B-PERSON", "健": "I-PERSON"}
+    write_char_vocab(["广州市天河区卢健"], tmp_path / "vocab.txt")
+    tokenizer = BertTokenizerFast(vocab=str(tmp_path / "vocab.txt"), do_lower_case=False)
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size, hidden_size=len(tags), num_hidden_layers=0, num_attention_heads=1,
+        intermediate_size=4, num_labels=len(tags), id2label=dict(enumerate(tags)), label2id={t: i for i, t in enumerate(tags)},
+    )
+    config.window_max_length, config.window_overlap = 12, 4  # windows of 10 characters
+    model = BertForTokenClassification(config)
+    with torch.no_grad():
+        embeddings = model.bert.embeddings
+        embeddings.position_embeddings.weight.zero_()
+        embeddings.token_type_embeddings.weight.zero_()
+        embeddings.word_embeddings.weight.copy_(torch.nn.functional.one_hot(torch.zeros(tokenizer.vocab_size, dtype=torch.long), len(tags)) * 10.0)
+        for char, tag in char_tag.items():
+            embeddings.word_embeddings.weight[tokenizer.convert_tokens_to_ids(char)] = torch.nn.functional.one_hot(torch.tensor(tags.index(tag)), len(tags)) * 10.0
+        model.classifier.weight.copy_(torch.eye(len(tags)))
+        model.classifier.bias.zero_()
+    return Tagger(model, tokenizer, model_version="lookup")
+
+
+def test_entity_on_a_window_edge_is_found_once_and_whole(lookup_tagger):
+    text = "".join(f"{'一' * (index % 7)}广州市天河区{'二' * (index % 5)}卢健" for index in range(20))
+    cuts = windows(len(text), lookup_tagger.max_chars, lookup_tagger.overlap, text)
+    expected = {(m.start(), m.end(), label) for mention, label in (("广州市天河区", "REGION"), ("卢健", "PERSON")) for m in re.finditer(mention, text)}
+    assert any(start < edge < end for start, end, _ in expected for window in cuts for edge in window)  # entities do straddle edges
+    entities = lookup_tagger(text).entities
+    assert [(e.start, e.end, e.label) for e in entities] == sorted(expected)
+
+
+def test_tag_batch_equals_one_by_one(tagger):
+    texts = [NOISY, "", "平塘县"]
+    assert tagger.tag_batch(texts) == [tagger(text) for text in texts]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=st.one_of(st.characters(), st.sampled_from(list("平塘县天河区卢健万元年月日2016(lái),,\r\n 😀𠀀"))), max_size=300))
+def test_offset_contract_holds_for_any_unicode(tagger, text):
+    for entity in tagger(text).entities:
+        assert text[entity.start : entity.end] == entity.text
+
+
+def test_cli_tags_files_folders_and_reports_bad_files(tiny_model, tmp_path):
+    (tmp_path / "in" / "sub").mkdir(parents=True)
+    (tmp_path / "in" / "a.txt").write_text(NOISY, encoding="utf-8")
+    (tmp_path / "in" / "sub" / "b.txt").write_text("记者卢健从天河区教育局获悉。", encoding="utf-8")
+    (tmp_path / "in" / "bad.txt").write_bytes("平塘县".encode("gbk"))
+    result = runner.invoke(app, ["tag", "--model", str(tiny_model), "--format", "jsonl", str(tmp_path / "in")])
+    assert result.exit_code == 1  # something failed ...
+    assert "bad.txt: not UTF-8" in result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert sorted(line["source"].rsplit("/", 1)[1] for line in lines) == ["a.txt", "b.txt"]  # ... the rest was tagged
+    for line in lines:
+        raw = (tmp_path / "in").joinpath(*line["source"].split("/in/", 1)[1].split("/")).read_text(encoding="utf-8")
+        assert all(raw[e["start"] : e["end"]] == e["text"] for e in line["entities"])
+    assert "tagged 2 article(s)" in result.output and "1 failed" in result.output
+
+
+@pytest.mark.parametrize("format_", ["json", "conll", "label-studio", "html", "pretty"])
+def test_cli_formats_from_standard_input(tiny_model, format_):
+    result = runner.invoke(app, ["tag", "--model", str(tiny_model), "--format", format_, "-"], input=NOISY)
+    assert result.exit_code == 0, result.output
+    assert "tagged 1 article(s)" in result.stderr
+    body = result.stdout
+    if format_ == "json":
+        [article] = json.loads(body)
+        assert all(NOISY[e["start"] : e["end"]] == e["text"] for e in article["entities"])
+    elif format_ == "conll":
+        rows = [line.split(" ") for line in body.splitlines() if line and not line.startswith("#")]
+        assert len(rows) == len(NOISY) and all(len(row) == 2 for row in rows)
+    elif format_ == "label-studio":
+        [task] = json.loads(body)
+        prediction = task["predictions"][0]
+        assert prediction["model_version"] == tiny_model.name and 0 < prediction["score"] <= 1
+        assert all(task["data"]["text"][r["value"]["start"] : r["value"]["end"]] == r["value"]["text"] for r in prediction["result"])
+    elif format_ == "html":
+        assert body.startswith("<!doctype html>") and "<mark data-label=" in body
+    else:
+        assert "entities" in body and "卢健" in body
+
+
+def test_cli_unknown_format_is_one_line(tiny_model):
+    result = runner.invoke(app, ["tag", "--model", str(tiny_model), "--format", "xml", "-"], input="x")
+    assert result.exit_code == 1 and "--format must be one of" in result.output
