@@ -9,13 +9,17 @@
 #   make setup TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"
 PYTHON ?= python3
 VENV ?= .venv
+# Label Studio pins its dependencies exactly, so it lives in a virtualenv of its
+# own; the integration tests start it from there on 127.0.0.1.
+LS_VENV ?= .venv-labelstudio
+LABEL_STUDIO_SPEC ?= label-studio==1.23.2
 TORCH_SPEC ?= torch==2.13.0
 TORCH_PIP_ARGS ?=
 BIN := $(VENV)/bin
 RUN := $(BIN)/xiezuo-ner
 SEED := seeds/000_7a95b9ea3265a927.txt
 
-.PHONY: setup browser demo test bench clean
+.PHONY: setup labelstudio browser demo test bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +27,13 @@ $(BIN)/python:
 
 setup: $(BIN)/python
 	@$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install --quiet $(TORCH_PIP_ARGS) "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,labelstudio]"
+
+# If Label Studio cannot be installed here, its tests are skipped with that reason.
+labelstudio:
+	@test -x $(LS_VENV)/bin/label-studio || ( $(PYTHON) -m venv $(LS_VENV) && \
+		$(LS_VENV)/bin/python -m pip install --quiet "$(LABEL_STUDIO_SPEC)" ) || \
+		echo "Label Studio could not be installed: its integration tests will be skipped"
 
 demo: setup
 	$(RUN) normalise seeds/*.txt
@@ -41,7 +51,7 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
 	fi
 
-test: setup browser
+test: setup labelstudio browser
 	$(BIN)/python -m pytest
 
 bench: setup
@@ -49,4 +59,4 @@ bench: setup
 	$(BIN)/python bench/tag_throughput.py
 
 clean:
-	rm -rf $(VENV) models/offline-small models/.offline-small.partial
+	rm -rf $(VENV) $(LS_VENV) models/offline-small models/.offline-small.partial

@@ -26,6 +26,12 @@ app = typer.Typer(
 )
 annotations_app = typer.Typer(help="Check and summarise the gold annotations.", no_args_is_help=True)
 app.add_typer(annotations_app, name="annotations")
+ls_app = typer.Typer(
+    help="Annotate in Label Studio: push articles with pre-annotations, pull corrections. "
+    "Connection from LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY.",
+    no_args_is_help=True,
+)
+app.add_typer(ls_app, name="ls")
 console = Console()
 err_console = Console(stderr=True)
 DEFAULT_MODEL = Path("models/offline-small")
@@ -332,6 +338,69 @@ def tag(
         highlight=False,
     )
     if failures:
+        raise typer.Exit(1)
+
+
+@ls_app.command("push")
+@friendly_errors
+def ls_push(
+    paths: Annotated[list[Path], typer.Argument(help="Raw article files, or folders of *.txt.")],
+    model: Annotated[Optional[Path], typer.Option(help="Pre-annotate with this model's predictions.")] = None,
+    rank: Annotated[Optional[str], typer.Option(help="`uncertainty`: the tasks the model is least sure of come first.")] = None,
+    project: Annotated[str, typer.Option(help="Project title; created with the five-label config if missing.")] = "xiezuo-ner",
+) -> None:
+    """Import articles as tasks (normalised text, doc id, raw file name); re-pushing never duplicates.
+
+    Example: `xiezuo-ner ls push seeds/ --model models/offline-small --rank uncertainty`
+    """
+    from training.labelstudio import connect, push
+
+    if rank not in (None, "uncertainty"):
+        raise XiezuoError(f"--rank takes only 'uncertainty', not {rank!r}")
+    if rank and model is None:
+        raise XiezuoError("--rank uncertainty needs --model: the ranking comes from the model's scores")
+    files = _input_files([str(path) for path in paths])
+    result = push(connect(), files, project, model=model, rank=rank)
+    for line in result.failed:
+        err_console.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
+    console.print(f"project {project!r}: imported {len(result.imported)}, already there {len(result.skipped)}, failed {len(result.failed)}")
+    if result.failed:
+        raise typer.Exit(1)
+
+
+@ls_app.command("pull")
+@friendly_errors
+def ls_pull(
+    folder: Annotated[Path, typer.Option("--dir", help="Annotation folder to merge into.")] = Path("annotations"),
+    project: Annotated[str, typer.Option(help="Project title.")] = "xiezuo-ner",
+    prefer: Annotated[Optional[str], typer.Option(help="On a conflict with local gold: `server` or `local`.")] = None,
+) -> None:
+    """Export the project's annotations, validate them, merge them into annotations/.
+
+    Cancelled and empty annotations are skipped. Any invalid span merges nothing.
+    A document whose local gold differs is listed as a conflict and left alone
+    (exit 1) unless --prefer server|local says which side wins.
+
+    Example: `xiezuo-ner ls pull --dir annotations --prefer server`
+    """
+    from training.labelstudio import connect, pull
+
+    if prefer not in (None, "server", "local"):
+        raise XiezuoError(f"--prefer takes server or local, not {prefer!r}")
+    result = pull(connect(), project, folder, prefer)
+    for problem in result.problems:
+        err_console.print(f"[bold red]error:[/] {problem}", highlight=False, soft_wrap=True)
+    if result.problems:
+        err_console.print(f"{len(result.problems)} problem(s) in the export; nothing merged")
+        raise typer.Exit(1)
+    for conflict in result.conflicts:
+        err_console.print(f"[bold yellow]conflict:[/] {conflict}", highlight=False, soft_wrap=True)
+    console.print(
+        f"written {len(result.written)}, unchanged {len(result.unchanged)}, kept local {len(result.kept_local)}, "
+        f"conflicting spans {len(result.conflicts)}"
+    )
+    if result.conflicts:
+        err_console.print("conflicts left alone; rerun with --prefer server or --prefer local")
         raise typer.Exit(1)
 
 

@@ -1,0 +1,198 @@
+"""The annotation loop with a Label Studio server: push articles with the model's pre-annotations,
+pull people's corrections back into `annotations/` without ever overwriting gold silently.
+
+Connection comes from the environment only (LABEL_STUDIO_URL, LABEL_STUDIO_API_KEY);
+the key is never printed. Uses label-studio-sdk 2.x (`from label_studio_sdk import LabelStudio`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from training.annotations import Document, Span, check_document, load_task_file, save_document
+from training.errors import XiezuoError
+from training.text import normalise, read_article
+
+DEFAULT_PROJECT = "xiezuo-ner"
+LABEL_CONFIG = Path(__file__).resolve().parent.parent / "annotations" / "label_config.xml"
+
+
+def connect():
+    """A client for the server in LABEL_STUDIO_URL, checked with one request."""
+    try:
+        from label_studio_sdk import LabelStudio
+        from label_studio_sdk.core.api_error import ApiError
+    except ImportError:
+        raise XiezuoError("the Label Studio commands need label-studio-sdk: pip install 'xiezuo-ner[labelstudio]'") from None
+    url, key = os.environ.get("LABEL_STUDIO_URL"), os.environ.get("LABEL_STUDIO_API_KEY")
+    if not url or not key:
+        raise XiezuoError("set LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY (your token from Label Studio's Account & Settings page)")
+    client = LabelStudio(base_url=url.rstrip("/"), api_key=key, timeout=30)
+    try:
+        client.projects.list(page_size=1)
+    except ApiError as error:
+        if error.status_code in (401, 403):
+            raise XiezuoError(f"Label Studio at {url} refused the API key (HTTP {error.status_code}); check LABEL_STUDIO_API_KEY") from None
+        raise XiezuoError(f"Label Studio at {url} answered HTTP {error.status_code}; is LABEL_STUDIO_URL the server's address?") from None
+    except Exception as error:  # httpx connection and protocol errors
+        raise XiezuoError(f"cannot reach Label Studio at {url} ({type(error).__name__}); is the server running and LABEL_STUDIO_URL right?") from None
+    return client
+
+
+def find_or_create_project(client, title: str):
+    for project in client.projects.list():
+        if project.title == title:
+            return project
+    return client.projects.create(title=title, label_config=LABEL_CONFIG.read_text(encoding="utf-8"))
+
+
+def server_tasks(client, project_id: int) -> list:
+    return list(client.tasks.list(project=project_id, fields="all"))
+
+
+@dataclass
+class PushResult:
+    imported: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # already in the project
+    failed: list[str] = field(default_factory=list)  # one line each
+
+
+def _prediction(entities: list, model_version: str) -> dict:
+    scores = [entity.score for entity in entities]
+    return {
+        "model_version": model_version,
+        "score": round(min(scores), 4) if scores else 1.0,  # the least sure entity speaks for the task
+        "result": [
+            {
+                "from_name": "label",
+                "to_name": "text",
+                "type": "labels",
+                "score": entity.score,
+                "value": {"start": entity.start, "end": entity.end, "text": entity.text, "labels": [entity.label]},
+            }
+            for entity in entities
+        ],
+    }
+
+
+def push(client, paths: list[Path], title: str, model: Path | None = None, rank: str | None = None) -> PushResult:
+    """Import articles (normalised) as tasks, with predictions when a model is given; skips doc ids already there."""
+    project = find_or_create_project(client, title)
+    present = {task.data.get("doc_id") for task in server_tasks(client, project.id)}
+    result = PushResult()
+    tasks = []
+    for path in paths:
+        doc_id = path.stem
+        if doc_id in present:
+            result.skipped.append(doc_id)
+            continue
+        try:
+            text = normalise(read_article(path)).text
+        except XiezuoError as error:
+            result.failed.append(str(error))
+            continue
+        tasks.append({"data": {"text": text, "doc_id": doc_id, "source": str(path)}})
+        present.add(doc_id)
+    if model is not None and tasks:
+        from training.infer import Tagger
+
+        tagger = Tagger.from_pretrained(model)
+        for task, entities in zip(tasks, tagger.predict_normalised([task["data"]["text"] for task in tasks])):
+            task["predictions"] = [_prediction(entities, tagger.model_version)]
+    if rank == "uncertainty":  # Label Studio serves tasks in import order: least sure first
+        tasks.sort(key=lambda task: task["predictions"][0]["score"] if task.get("predictions") else 1.0)
+    if tasks:
+        client.projects.import_tasks(id=project.id, request=tasks, return_task_ids=True)
+    result.imported = [task["data"]["doc_id"] for task in tasks]
+    return result
+
+
+def _utf16_to_code_points(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Offsets counted in UTF-16 units (older Label Studio front ends) → code points, if they fit."""
+    encoded = text.encode("utf-16-le")
+    if end * 2 > len(encoded):
+        return None
+    try:
+        prefix = encoded[: start * 2].decode("utf-16-le")
+        span = encoded[start * 2 : end * 2].decode("utf-16-le")
+    except UnicodeDecodeError:
+        return None
+    return len(prefix), len(prefix) + len(span)
+
+
+def document_from_server_task(task) -> Document | None:
+    """The latest non-cancelled, non-empty annotation of a task as a Document; None if there is none."""
+    annotations = [a for a in (task.annotations or []) if not a.get("was_cancelled") and a.get("result")]
+    if not annotations:
+        return None
+    latest = max(annotations, key=lambda a: a.get("updated_at") or a.get("created_at") or "")
+    text = task.data.get("text", "")
+    spans = []
+    for item in latest["result"]:
+        if item.get("type") != "labels":
+            continue
+        value = item["value"]
+        start, end, span_text = int(value["start"]), int(value["end"]), str(value.get("text", ""))
+        if text[start:end] != span_text:
+            converted = _utf16_to_code_points(text, start, end)
+            if converted and text[converted[0] : converted[1]] == span_text:
+                start, end = converted
+        spans.append(Span(start, end, (value.get("labels") or [""])[0], span_text))
+    return Document(doc_id=str(task.data.get("doc_id") or f"task-{task.id}"), text=text, spans=sorted(spans), source=task.data.get("source"), path=Path(f"task {task.id}"))
+
+
+@dataclass
+class PullResult:
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    kept_local: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)  # one line per differing span
+    problems: list[str] = field(default_factory=list)  # validation errors: nothing was merged
+
+
+def _conflict_lines(doc_id: str, local: Document, server: Document) -> list[str]:
+    if local.text != server.text:
+        return [f"{doc_id}: the server's text differs from the local data.text"]
+    local_spans = {(s.start, s.end, s.label): s for s in local.spans}
+    server_spans = {(s.start, s.end, s.label): s for s in server.spans}
+    lines = [f"{doc_id}: [{s.start}, {s.end}) {s.text!r} {s.label}: local has it, server does not" for k, s in local_spans.items() if k not in server_spans]
+    lines += [f"{doc_id}: [{s.start}, {s.end}) {s.text!r} {s.label}: server has it, local does not" for k, s in server_spans.items() if k not in local_spans]
+    return sorted(lines)
+
+
+def pull(client, title: str, folder: Path, prefer: str | None = None) -> PullResult:
+    """Validate the project's annotations and merge them into `folder`.
+
+    Any validation problem merges nothing. A document whose local gold differs
+    is a conflict: listed, left alone, unless `prefer` is "server" or "local".
+    """
+    project = next((p for p in client.projects.list() if p.title == title), None)
+    if project is None:
+        raise XiezuoError(f"no Label Studio project titled {title!r}; push articles first")
+    result = PullResult()
+    documents = [document for task in server_tasks(client, project.id) if (document := document_from_server_task(task))]
+    for document in documents:
+        result.problems.extend(check_document(document, folder.parent))
+    if result.problems:
+        return result
+    folder.mkdir(parents=True, exist_ok=True)
+    for document in documents:
+        target = folder / f"{document.doc_id}.json"
+        if not target.exists():
+            save_document(document, target)
+            result.written.append(document.doc_id)
+            continue
+        local = load_task_file(target)
+        conflicts = _conflict_lines(document.doc_id, local, document)
+        if not conflicts and local.source == document.source:
+            result.unchanged.append(document.doc_id)
+        elif not conflicts or prefer == "server":
+            save_document(document, target)
+            result.written.append(document.doc_id)
+        elif prefer == "local":
+            result.kept_local.append(document.doc_id)
+        else:
+            result.conflicts.extend(conflicts)
+    return result
