@@ -76,6 +76,7 @@ def tiny_config_dict(annotations: Path, output_dir: Path, **training) -> dict:
             "tagging_scheme": "BIO",
             "max_length": 48,
             "window_overlap": 8,
+            "augmentation_copies": 0,
         },
         "model": {
             "name_or_path": None,

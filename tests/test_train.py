@@ -77,3 +77,30 @@ def test_unreachable_hub_model_fails_with_one_sentence(synthetic_annotations, tm
     with pytest.raises(XiezuoError, match=r"cannot load model 'bert-base-chinese'.*set model.name_or_path") as raised:
         train(config_from_dict(tree, "hub"), progress=False)
     assert "\n" not in str(raised.value)
+
+
+def test_pretrained_encoder_folder_feeds_training(synthetic_annotations, tmp_path):
+    from training.annotations import load_documents
+    from training.pretrain import PretrainConfig, pretrain
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for document in load_documents(synthetic_annotations):
+        (raw / f"{document.doc_id}.txt").write_text(document.text, encoding="utf-8")
+    encoder = pretrain(
+        PretrainConfig.model_validate(
+            {
+                "run_name": "mlm", "seed": 1, "output_dir": str(tmp_path / "models"), "dropout": 0.1,
+                "data": {"texts": [str(raw)], "max_length": 48},
+                "encoder": {"num_hidden_layers": 1, "hidden_size": 64, "num_attention_heads": 2, "intermediate_size": 128},
+                "training": {"epochs": 2, "batch_size": 8, "learning_rate": 1e-3, "weight_decay": 0.0, "warmup_ratio": 0.0, "mlm_probability": 0.15},
+            }
+        ),
+        progress=False,
+    )
+    assert (encoder / "model.safetensors").is_file() and not (tmp_path / "models" / ".mlm.partial").exists()
+    tree = tiny_config_dict(synthetic_annotations, tmp_path / "models", epochs=2, eval_steps=10)
+    tree["model"].update(name_or_path=str(encoder), from_scratch=None)
+    model_dir = train(config_from_dict(tree, "from-encoder"), progress=False)
+    mlm, tagger = load_file(encoder / "model.safetensors"), load_file(model_dir / "model.safetensors")
+    assert mlm["bert.embeddings.word_embeddings.weight"].shape == tagger["bert.embeddings.word_embeddings.weight"].shape

@@ -152,6 +152,25 @@ def train(
     console.print(f"[green]saved[/] {model_dir}  dev micro F1 {metrics['micro']['f1']:.3f}")
 
 
+@app.command()
+@friendly_errors
+def pretrain(
+    config: Annotated[Path, typer.Option(help="YAML pre-training config (see configs/pretrain-small.yaml).")],
+    set_: Annotated[list[str], typer.Option("--set", help="Override a key: --set training.epochs=20")] = [],
+) -> None:
+    """Masked-language-model pre-training of a small encoder on unlabelled articles.
+
+    Writes an encoder folder; name it in a training config's `model.name_or_path`.
+
+    Example: `xiezuo-ner pretrain --config configs/pretrain-small.yaml --set data.texts=[seeds,/data/articles]`
+    """
+    from training.pretrain import load_pretrain_config
+    from training.pretrain import pretrain as pretrain_encoder
+
+    encoder_dir = pretrain_encoder(load_pretrain_config(config, set_))
+    console.print(f"[green]saved[/] {encoder_dir}; use it with --set model.name_or_path={encoder_dir} --set model.from_scratch=null")
+
+
 def _documents_for(model: Path, split: str, data: list[Path]) -> list:
     from training.annotations import load_task_file
     from training.config import load_config

@@ -44,6 +44,7 @@ class DataConfig(Strict):
     tagging_scheme: Literal["BIO", "BIOES"]
     max_length: int = Field(ge=16, le=512)  # tokens per window including [CLS] and [SEP]
     window_overlap: int = Field(ge=0)  # characters shared by neighbouring windows
+    augmentation_copies: int = Field(ge=0)  # mention-replaced copies of each training document (0: off)
 
     @model_validator(mode="after")
     def _overlap_fits(self) -> "DataConfig":
@@ -120,7 +121,8 @@ def parse_overrides(overrides: list[str]) -> dict[str, object]:
     return parsed
 
 
-def load_config(path: Path, overrides: list[str] | None = None) -> Config:
+def load_yaml(path: Path, overrides: list[str] | None = None) -> dict:
+    """The YAML mapping in `path` with dotted overrides applied."""
     try:
         tree = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
@@ -128,15 +130,16 @@ def load_config(path: Path, overrides: list[str] | None = None) -> Config:
     except yaml.YAMLError as error:
         raise XiezuoError(f"{path}: invalid YAML: {error}".replace("\n", " ")) from None
     if not isinstance(tree, dict):
-        raise XiezuoError(f"{path}: a config is a mapping of sections (run_name, seed, data, model, training)")
+        raise XiezuoError(f"{path}: a config is a mapping of sections")
     for key, value in parse_overrides(overrides or []).items():
         _set_dotted(tree, key, value)
-    return config_from_dict(tree, str(path))
+    return tree
 
 
-def config_from_dict(tree: dict, where: str) -> Config:
+def validated(schema: type[BaseModel], tree: dict, where: str):
+    """`schema` built from `tree`; the first error becomes one line with its key path."""
     try:
-        return Config.model_validate(tree)
+        return schema.model_validate(tree)
     except ValidationError as error:
         first = error.errors()[0]
         key_path = ".".join(str(part) for part in first["loc"]) or "(top level)"
@@ -144,5 +147,13 @@ def config_from_dict(tree: dict, where: str) -> Config:
         raise XiezuoError(f"{where}: {key_path}: {first['msg']}{more}") from None
 
 
-def config_to_yaml(config: Config) -> str:
+def load_config(path: Path, overrides: list[str] | None = None) -> Config:
+    return validated(Config, load_yaml(path, overrides), str(path))
+
+
+def config_from_dict(tree: dict, where: str) -> Config:
+    return validated(Config, tree, where)
+
+
+def config_to_yaml(config: BaseModel) -> str:
     return yaml.safe_dump(config.model_dump(mode="json"), allow_unicode=True, sort_keys=False)

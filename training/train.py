@@ -32,6 +32,7 @@ from transformers import (
 from transformers.trainer_utils import get_last_checkpoint
 
 from training.annotations import Document, load_documents
+from training.augment import augment
 from training.config import Config, config_to_yaml
 from training.dataset import IGNORE_INDEX, build_dataset, data_hash, select, tag_names
 from training.errors import XiezuoError
@@ -198,13 +199,14 @@ def train(config: Config, resume: bool = False, callbacks: list[TrainerCallback]
     train_docs, dev_docs = select(documents, split.train), select(documents, split.dev)
     scheme = config.data.tagging_scheme
     labels = tag_names(scheme)
-    corpus = [simplified_view(document.text) for document in documents]
+    model_train_docs = train_docs + augment(train_docs, config.data.augmentation_copies, config.seed)
+    corpus = [simplified_view(document.text) for document in documents + model_train_docs]
     tokenizer, model = build_model(config.model, labels, corpus, work)
     model.config.window_max_length = config.data.max_length
     model.config.window_overlap = config.data.window_overlap
     vocab = CharVocab(tokenizer)
     window_settings = (scheme, config.data.max_length, config.data.window_overlap)
-    train_set = build_dataset(train_docs, vocab, *window_settings).remove_columns(["doc_id", "char_start"])
+    train_set = build_dataset(model_train_docs, vocab, *window_settings).remove_columns(["doc_id", "char_start"])
     dev_set = build_dataset(dev_docs, vocab, *window_settings).remove_columns(["doc_id", "char_start"]) if dev_docs else None
 
     args = training_arguments(config, checkpoints, has_dev=dev_set is not None)

@@ -1,0 +1,35 @@
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from training.annotations import LABELS, check_document, load_documents
+from training.augment import augment
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def test_mention_replacement_keeps_offsets_exact_and_labels():
+    documents = load_documents(PROJECT / "annotations")[:2]
+    copies = augment(documents, copies=3, seed=5)
+    assert len(copies) == 6
+    for copy in copies:
+        assert check_document(copy) == []
+        original = next(d for d in documents if copy.doc_id.startswith(d.doc_id))
+        assert [s.label for s in copy.spans] == [s.label for s in original.spans]
+    assert copies[0].text != documents[0].text
+
+
+def test_augmentation_is_deterministic_for_a_seed():
+    documents = load_documents(PROJECT / "annotations")[:1]
+    assert augment(documents, 2, seed=1)[0].text == augment(documents, 2, seed=1)[0].text
+    assert augment(documents, 2, seed=1)[0].text != augment(documents, 2, seed=2)[0].text
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_every_sampled_mention_is_clean(seed):
+    documents = load_documents(PROJECT / "annotations")[:1]
+    for copy in augment(documents, 1, seed):
+        assert check_document(copy) == []
+        assert {span.label for span in copy.spans} <= set(LABELS)
