@@ -12,9 +12,11 @@ so `--resume` continues from the last one); only a finished run is renamed to
 from __future__ import annotations
 
 import json
+import os
 import platform
 import shutil
 import subprocess
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -190,7 +192,8 @@ def train(config: Config, resume: bool = False, callbacks: list[TrainerCallback]
     last_checkpoint = get_last_checkpoint(str(checkpoints)) if resume and checkpoints.is_dir() else None
     if resume and last_checkpoint is None:
         raise XiezuoError(f"--resume: no checkpoint under {checkpoints}; start the run without --resume")
-    if not resume and work.exists():
+    main_process = int(os.environ.get("RANK", "0")) == 0  # under torchrun, one process owns the folders
+    if not resume and work.exists() and main_process:
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
 
@@ -201,7 +204,8 @@ def train(config: Config, resume: bool = False, callbacks: list[TrainerCallback]
     labels = tag_names(scheme)
     model_train_docs = train_docs + augment(train_docs, config.data.augmentation_copies, config.seed)
     corpus = [simplified_view(document.text) for document in documents + model_train_docs]
-    tokenizer, model = build_model(config.model, labels, corpus, work)
+    # Other torchrun processes build their identical vocabulary aside, away from the main one's folder.
+    tokenizer, model = build_model(config.model, labels, corpus, work if main_process else Path(tempfile.mkdtemp()))
     model.config.window_max_length = config.data.max_length
     model.config.window_overlap = config.data.window_overlap
     vocab = CharVocab(tokenizer)
@@ -222,6 +226,8 @@ def train(config: Config, resume: bool = False, callbacks: list[TrainerCallback]
         callbacks=([EarlyStoppingCallback(config.training.early_stopping_patience)] if dev_set is not None else []) + (callbacks or []),
     )
     trainer.train(resume_from_checkpoint=last_checkpoint)
+    if not trainer.is_world_process_zero():
+        return final
 
     model_dir = work / "model"
     trainer.save_model(str(model_dir))  # the best checkpoint's weights (load_best_model_at_end)
