@@ -105,3 +105,18 @@ def test_normalise_never_raises_and_every_span_maps_back(raw, data):
     end = data.draw(st.integers(start + 1, line_end))
     raw_start, raw_end = result.to_raw(start, end)
     assert normalise(raw[raw_start:raw_end]).text == result.text[start:end]
+
+
+def test_cli_normalise_reports_bad_files_and_processes_the_rest(tmp_path):
+    from typer.testing import CliRunner
+
+    from training.cli import app
+
+    (tmp_path / "bad.txt").write_bytes("平塘县".encode("gbk"))
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    (tmp_path / "good.txt").write_text("以來(lái),,兩地", encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["normalise", *(str(tmp_path / name) for name in ("bad.txt", "empty.txt", "good.txt")), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "bad.txt: not UTF-8" in result.output and "empty.txt: empty article" in result.output
+    assert (out / "good.txt").read_text(encoding="utf-8") == "以來,兩地"

@@ -48,6 +48,10 @@ def quiet_libraries() -> None:
     datasets.disable_progress_bars()
 
 
+def print_error(message: object) -> None:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+
+
 def friendly_errors(command):
     """Print a XiezuoError as one line and exit 1, instead of a traceback."""
 
@@ -56,7 +60,7 @@ def friendly_errors(command):
         try:
             return command(*args, **kwargs)
         except XiezuoError as error:
-            err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+            print_error(error)
             raise typer.Exit(1) from None
 
     return run
@@ -81,7 +85,7 @@ def normalise(
         try:
             result = normalise_text(read_article(path))
         except XiezuoError as error:
-            err_console.print(f"[bold red]error:[/] {error}", highlight=False)
+            print_error(error)
             failures += 1
             continue
         table.add_row(str(path), str(result.raw_length), str(len(result.text)), str(result.raw_length - len(result.text)))
@@ -125,7 +129,7 @@ def annotations_check(
     table.add_row("all", *(str(totals[label]) for label in LABELS), str(sum(totals.values())), style="bold")
     console.print(table)
     for problem in problems:
-        err_console.print(f"[bold red]error:[/] {problem}", highlight=False, soft_wrap=True)
+        print_error(problem)
     if problems:
         err_console.print(f"{len(problems)} problem(s) in {folder}")
         raise typer.Exit(1)
@@ -322,7 +326,7 @@ def tag(
             try:
                 text = sys.stdin.read() if source == "-" else read_article(source)
             except XiezuoError as error:
-                err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+                print_error(error)
                 failures += 1
                 progress.advance(task)
                 continue
@@ -381,7 +385,7 @@ def ls_push(
     files = _input_files([str(path) for path in paths])
     result = push(connect(), files, project, model=model, rank=rank)
     for line in result.failed:
-        err_console.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
+        print_error(line)
     console.print(f"project {project!r}: imported {len(result.imported)}, already there {len(result.skipped)}, failed {len(result.failed)}")
     if result.failed:
         raise typer.Exit(1)
@@ -408,7 +412,7 @@ def ls_pull(
         raise XiezuoError(f"--prefer takes server or local, not {prefer!r}")
     result = pull(connect(), project, folder, prefer)
     for problem in result.problems:
-        err_console.print(f"[bold red]error:[/] {problem}", highlight=False, soft_wrap=True)
+        print_error(problem)
     if result.problems:
         err_console.print(f"{len(result.problems)} problem(s) in the export; nothing merged")
         raise typer.Exit(1)

@@ -29,7 +29,7 @@ from transformers import (
 )
 from transformers.modeling_outputs import TokenClassifierOutput
 
-from training.config import ModelConfig
+from training.config import ModelConfig, ScratchEncoder
 from training.errors import XiezuoError
 
 WHITESPACE_TOKEN = "[unused1]"
@@ -154,6 +154,31 @@ class BertCrfForTokenClassification(BertForTokenClassification):
         return TokenClassifierOutput(loss=loss, logits=outputs.logits)
 
 
+def char_tokenizer(corpus: list[str], vocab_file: Path) -> PreTrainedTokenizerBase:
+    """Write the character vocabulary for `corpus` and load it as a BERT tokenizer."""
+    write_char_vocab(corpus, vocab_file)
+    tokenizer = BertTokenizerFast(vocab=str(vocab_file), do_lower_case=False, tokenize_chinese_chars=True, strip_accents=False)
+    expected_size = len(vocab_file.read_text(encoding="utf-8").splitlines())
+    if len(tokenizer.get_vocab()) != expected_size:  # guards against a tokenizer API that ignores the file
+        raise XiezuoError(f"{vocab_file}: tokenizer loaded {len(tokenizer.get_vocab())} of {expected_size} tokens")
+    return tokenizer
+
+
+def scratch_bert_config(encoder: ScratchEncoder, vocab_size: int, dropout: float, **extra) -> BertConfig:
+    """The BERT shape of `encoder`, for a token classifier or an MLM built from scratch."""
+    return BertConfig(
+        vocab_size=vocab_size,
+        hidden_size=encoder.hidden_size,
+        num_hidden_layers=encoder.num_hidden_layers,
+        num_attention_heads=encoder.num_attention_heads,
+        intermediate_size=encoder.intermediate_size,
+        max_position_embeddings=512,
+        hidden_dropout_prob=dropout,
+        attention_probs_dropout_prob=dropout,
+        **extra,
+    )
+
+
 def _hub_reachable(timeout: float = 5.0) -> bool:
     """One quick connection to the hub, so an offline machine fails in seconds, not after minutes of retries."""
     if os.environ.get("HF_HUB_OFFLINE") == "1":
@@ -186,25 +211,10 @@ def build_model(
     label2id = {label: index for index, label in id2label.items()}
     model_class = BertCrfForTokenClassification if model_config.crf else AutoModelForTokenClassification
     if model_config.from_scratch is not None:
-        vocab_file = work_dir / "vocab.txt"
-        write_char_vocab(corpus, vocab_file)
-        tokenizer = BertTokenizerFast(vocab=str(vocab_file), do_lower_case=False, tokenize_chinese_chars=True, strip_accents=False)
-        expected_size = len(vocab_file.read_text(encoding="utf-8").splitlines())
-        if len(tokenizer.get_vocab()) != expected_size:  # guards against a tokenizer API that ignores the file
-            raise XiezuoError(f"{vocab_file}: tokenizer loaded {len(tokenizer.get_vocab())} of {expected_size} tokens")
-        encoder = model_config.from_scratch
-        bert_config = BertConfig(
-            vocab_size=tokenizer.vocab_size,
-            hidden_size=encoder.hidden_size,
-            num_hidden_layers=encoder.num_hidden_layers,
-            num_attention_heads=encoder.num_attention_heads,
-            intermediate_size=encoder.intermediate_size,
-            max_position_embeddings=512,
-            hidden_dropout_prob=model_config.dropout,
-            attention_probs_dropout_prob=model_config.dropout,
-            num_labels=len(label_names),
-            id2label=id2label,
-            label2id=label2id,
+        tokenizer = char_tokenizer(corpus, work_dir / "vocab.txt")
+        bert_config = scratch_bert_config(
+            model_config.from_scratch, tokenizer.vocab_size, model_config.dropout,
+            num_labels=len(label_names), id2label=id2label, label2id=label2id,
         )
         bert_config.use_crf = model_config.crf
         model = (BertCrfForTokenClassification if model_config.crf else BertForTokenClassification)(bert_config)

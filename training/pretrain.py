@@ -15,12 +15,12 @@ from pathlib import Path
 
 import datasets
 from pydantic import Field
-from transformers import BertConfig, BertForMaskedLM, BertTokenizerFast, DataCollatorForLanguageModeling, Trainer, TrainingArguments, set_seed
+from transformers import BertForMaskedLM, DataCollatorForLanguageModeling, Trainer, TrainingArguments, set_seed
 
 from training.config import ScratchEncoder, Strict, config_to_yaml, load_yaml, validated
 from training.dataset import windows
 from training.errors import XiezuoError
-from training.modeling import CharVocab, write_char_vocab
+from training.modeling import CharVocab, char_tokenizer, scratch_bert_config
 from training.text import normalise, read_article, simplified_view
 
 
@@ -66,27 +66,14 @@ def pretrain(config: PretrainConfig, progress: bool = True) -> Path:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     texts = article_texts(config.data.texts)
-    write_char_vocab(texts, work / "vocab.txt")
-    tokenizer = BertTokenizerFast(vocab=str(work / "vocab.txt"), do_lower_case=False, tokenize_chinese_chars=True, strip_accents=False)
+    tokenizer = char_tokenizer(texts, work / "vocab.txt")
     vocab = CharVocab(tokenizer)
     rows = []
     for text in texts:
         char_ids = vocab.encode(text)
         for start, end in windows(len(text), config.data.max_length - 2, 0, text):
             rows.append({"input_ids": [vocab.cls_id, *char_ids[start:end], vocab.sep_id]})
-    encoder = config.encoder
-    model = BertForMaskedLM(
-        BertConfig(
-            vocab_size=tokenizer.vocab_size,
-            hidden_size=encoder.hidden_size,
-            num_hidden_layers=encoder.num_hidden_layers,
-            num_attention_heads=encoder.num_attention_heads,
-            intermediate_size=encoder.intermediate_size,
-            max_position_embeddings=512,
-            hidden_dropout_prob=config.dropout,
-            attention_probs_dropout_prob=config.dropout,
-        )
-    )
+    model = BertForMaskedLM(scratch_bert_config(config.encoder, tokenizer.vocab_size, config.dropout))
     training = config.training
     args = TrainingArguments(
         output_dir=str(work / "checkpoints"),
