@@ -1,6 +1,6 @@
 """Tagging throughput: `xiezuo-ner tag` end to end (files in, JSON lines out) against the
 bare model forward over the same windows, in characters per second, as a ratio
-(goal: >= 0.8); then the peak memory of tagging a 1 MB article.
+(goal: >= 0.8); then the peak memory of tagging a 1 MB article (--big-mb for another size).
 
     python bench/tag_throughput.py --model models/offline-small
 The corpus is the five seeds repeated (--copies) as separate files.
@@ -44,7 +44,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=Path("models/offline-small"))
     parser.add_argument("--copies", type=int, default=20)
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--big-mb", type=float, default=1.0, help="size of the long article for the memory figure")
     args = parser.parse_args()
     seeds = sorted(Path("seeds").glob("*.txt"))
     with tempfile.TemporaryDirectory() as scratch:
@@ -75,7 +76,8 @@ def main() -> None:
 
         big = Path(scratch) / "big.txt"
         raw = "".join(read_article(seed) for seed in seeds)
-        big.write_text((raw * (1_000_000 // len(raw.encode("utf-8")) + 1)).encode("utf-8")[:1_000_000].decode("utf-8", "ignore"), encoding="utf-8")
+        size = int(args.big_mb * 1_000_000)
+        big.write_text((raw * (size // len(raw.encode("utf-8")) + 1)).encode("utf-8")[:size].decode("utf-8", "ignore"), encoding="utf-8")
         baseline_rss, _, _ = peak_rss_mib(args.model, None)
         big_rss, big_chars, big_entities = peak_rss_mib(args.model, big)
 
@@ -84,7 +86,7 @@ def main() -> None:
     print(f"bare model forward over the same windows:                  {characters / bare:10.0f} chars/s ({bare:.2f} s)")
     print(f"ratio end to end / bare: {bare / end_to_end:.2f}  (goal >= 0.80)")
     print(f"peak RSS, model loaded and a 3-character text: {baseline_rss} MiB")
-    print(f"peak RSS, 1 MB article ({big_chars} characters, {big_entities} entities): {big_rss} MiB (+{big_rss - baseline_rss} MiB)")
+    print(f"peak RSS, {args.big_mb:g} MB article ({big_chars} characters, {big_entities} entities): {big_rss} MiB (+{big_rss - baseline_rss} MiB)")
 
 
 if __name__ == "__main__":

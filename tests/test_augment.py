@@ -33,3 +33,16 @@ def test_every_sampled_mention_is_clean(seed):
     for copy in augment(documents, 1, seed):
         assert check_document(copy) == []
         assert {span.label for span in copy.spans} <= set(LABELS)
+
+
+def test_augmentation_does_not_depend_on_string_hashing():
+    import os
+    import subprocess
+    import sys
+
+    script = "from pathlib import Path; from training.annotations import load_documents; from training.augment import augment; print(augment(load_documents(Path('annotations'))[:1], 1, 3)[0].text[:400])"
+    outputs = {
+        subprocess.run([sys.executable, "-c", script], cwd=PROJECT, capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "2")
+    }
+    assert len(outputs) == 1

@@ -56,7 +56,8 @@ def region_names() -> tuple[str, ...]:
                     short = name[: -len(suffix)]
                     names.add(re.sub(r"(苗族|布依族|彝族|回族|土家族|侗族|壮族|藏族|羌族|瑶族|蒙古族|维吾尔)+$", "", short) or short)
                     break
-    return tuple(sorted((name for name in names if len(name) >= 2), key=len, reverse=True))
+    # Longest first for the regex; ties by name, so the order never depends on string hashing.
+    return tuple(sorted((name for name in names if len(name) >= 2), key=lambda name: (-len(name), name)))
 
 
 @lru_cache(maxsize=1)

@@ -296,7 +296,7 @@ def tag(
     model: Annotated[Path, typer.Option(help="A trained model folder.")] = DEFAULT_MODEL,
     format_: Annotated[str, typer.Option("--format", help="pretty, json, jsonl, conll, label-studio or html.")] = "pretty",
     out: Annotated[Optional[Path], typer.Option(help="Write here instead of standard output.")] = None,
-    batch_size: Annotated[int, typer.Option(help="Windows per forward pass.")] = 32,
+    batch_size: Annotated[int, typer.Option(help="Windows per forward pass.")] = 128,
 ) -> None:
     """Tag raw articles (Traditional or Simplified, any length); offsets point into your text.
 

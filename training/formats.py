@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import html
 import json
-import uuid
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from training.annotations import FROM_NAME, TO_NAME
-from training.dataset import char_tags
 from training.annotations import Span
+from training.dataset import char_tags
 from training.evaluate import COLOURS
 from training.infer import TaggedArticle
+from training.labelstudio import prediction_json
 
 FORMATS = ("pretty", "json", "jsonl", "conll", "label-studio", "html")
 
@@ -41,27 +40,7 @@ def as_conll(name: str, article: TaggedArticle) -> str:
 
 def as_label_studio(name: str, article: TaggedArticle, model_version: str) -> dict:
     """A task with the model's spans as a prediction (score, model_version), ready to import."""
-    scores = [entity.score for entity in article.entities]
-    return {
-        "data": {"text": article.text, "source": name},
-        "predictions": [
-            {
-                "model_version": model_version,
-                "score": round(min(scores), 4) if scores else 1.0,  # the least sure entity ranks the task
-                "result": [
-                    {
-                        "id": uuid.uuid5(uuid.NAMESPACE_URL, f"{name}:{e.start}:{e.end}:{e.label}").hex[:10],
-                        "from_name": FROM_NAME,
-                        "to_name": TO_NAME,
-                        "type": "labels",
-                        "score": e.score,
-                        "value": {"start": e.start, "end": e.end, "text": e.text, "labels": [e.label]},
-                    }
-                    for e in article.entities
-                ],
-            }
-        ],
-    }
+    return {"data": {"text": article.text, "source": name}, "predictions": [prediction_json(article.entities, model_version)]}
 
 
 def as_html(items: list[tuple[str, TaggedArticle]]) -> str:

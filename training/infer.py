@@ -66,7 +66,7 @@ class Tagger:
         model: PreTrainedModel,
         tokenizer: PreTrainedTokenizerBase,
         model_version: str,
-        batch_size: int = 32,
+        batch_size: int = 128,
         device: str | None = None,
     ):
         self.device = pick_device(device)
@@ -83,7 +83,7 @@ class Tagger:
         self.autocast = bf16_capable(self.device)
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, batch_size: int = 32, device: str | None = None) -> "Tagger":
+    def from_pretrained(cls, path: str | Path, batch_size: int = 128, device: str | None = None) -> "Tagger":
         tokenizer, model = load_trained(Path(path))
         return cls(model, tokenizer, model_version=Path(path).name, batch_size=batch_size, device=device)
 

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from training.annotations import Document, Span, check_document, load_task_file, save_document
+from training.annotations import FROM_NAME, TO_NAME, Document, Span, check_document, load_task_file, save_document
 from training.errors import XiezuoError
 from training.text import normalise, read_article
 
@@ -59,15 +59,16 @@ class PushResult:
     failed: list[str] = field(default_factory=list)  # one line each
 
 
-def _prediction(entities: list, model_version: str) -> dict:
+def prediction_json(entities: list, model_version: str) -> dict:
+    """Label Studio's prediction for a task: one labels region per entity, each with its score."""
     scores = [entity.score for entity in entities]
     return {
         "model_version": model_version,
         "score": round(min(scores), 4) if scores else 1.0,  # the least sure entity speaks for the task
         "result": [
             {
-                "from_name": "label",
-                "to_name": "text",
+                "from_name": FROM_NAME,
+                "to_name": TO_NAME,
                 "type": "labels",
                 "score": entity.score,
                 "value": {"start": entity.start, "end": entity.end, "text": entity.text, "labels": [entity.label]},
@@ -100,7 +101,7 @@ def push(client, paths: list[Path], title: str, model: Path | None = None, rank:
 
         tagger = Tagger.from_pretrained(model)
         for task, entities in zip(tasks, tagger.predict_normalised([task["data"]["text"] for task in tasks])):
-            task["predictions"] = [_prediction(entities, tagger.model_version)]
+            task["predictions"] = [prediction_json(entities, tagger.model_version)]
     if rank == "uncertainty":  # Label Studio serves tasks in import order: least sure first
         tasks.sort(key=lambda task: task["predictions"][0]["score"] if task.get("predictions") else 1.0)
     if tasks:

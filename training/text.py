@@ -43,9 +43,10 @@ PINYIN_LOST_BRACKET = re.compile(rf"(?<=\?){_SYLLABLE}\)")
 DOUBLED_PUNCTUATION = re.compile(r"[，,](?=[，,、。；;：:？！])")
 # PDF column wraps leave a space inside a word: `廣 州市` → `廣州市`.
 LINE_WRAP_SPACE = re.compile(rf"(?<=[{CJK}])[ \u00a0\u3000]+(?=[{CJK}])")
-# A line that is nothing but an image file name: `微信图片_20231026103208.jpg`.
+# A line that is nothing but an image file name: `微信图片_20231026103208.jpg`. It must end
+# in a newline, so that a piece of one line (a span) never looks like a whole line.
 IMAGE_LINE = re.compile(
-    r"^[ \t\u00a0\u3000]*[^\s]+\.(?:jpe?g|png|gif|webp|bmp)[ \t\u00a0\u3000]*(?:\n|$)",
+    r"^[ \t\u00a0\u3000]*[^\s]+\.(?:jpe?g|png|gif|webp|bmp)[ \t\u00a0\u3000]*\n",
     re.IGNORECASE | re.MULTILINE,
 )
 # A second capture of the page repeats whole paragraphs; a run of repeated
