@@ -47,10 +47,6 @@ class Document:
     path: Path | None = None  # the task file it was read from
 
 
-def span_from_text(text: str, start: int, end: int, label: str) -> Span:
-    return Span(start, end, label, text[start:end])
-
-
 def _result_items(task: dict, where: str) -> list[dict]:
     annotations = [a for a in task.get("annotations") or [] if not a.get("was_cancelled")]
     if len(annotations) > 1:
