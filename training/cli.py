@@ -176,13 +176,16 @@ def pretrain(
 
 
 def _documents_for(model: Path, split: str, data: list[Path]) -> list:
-    from training.annotations import load_task_file
+    from training.annotations import check_document, load_documents, load_task_file
     from training.config import load_config
     from training.dataset import select
-    from training.annotations import load_documents
 
     if data:
-        return [load_task_file(path) for path in data]
+        documents = [load_task_file(path) for path in data]
+        problems = [problem for document in documents for problem in check_document(document)]
+        if problems:
+            raise XiezuoError(f"{len(problems)} annotation problem(s), first: {problems[0]}")
+        return documents
     config_path = model / "training_config.yaml"
     if not config_path.is_file():
         raise XiezuoError(f"{model}: no training_config.yaml to find the {split} split; pass --data FILES")
@@ -217,13 +220,10 @@ def evaluate(
 
 
 def _print_scores(report: dict) -> None:
-    from training.annotations import LABELS
+    from training.evaluate import score_rows
 
-    model, rules = report["systems"]["model"], report["systems"]["rules"]
     table = Table("label", "support", "model P", "model R", "model F1", "rules F1", title=report["model"])
-    for label in (*LABELS, "micro", "macro"):
-        m = model[label] if label in ("micro", "macro") else model["per_label"][label]
-        r = rules[label] if label in ("micro", "macro") else rules["per_label"][label]
+    for label, m, r in score_rows(report):
         table.add_row(label, str(m["support"]), f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", f"{r['f1']:.3f}")
     console.print(table)
 

@@ -181,7 +181,7 @@ def write_report(report: dict, folder: Path) -> list[Path]:
     return paths
 
 
-def _score_rows(report: dict) -> list[tuple[str, dict, dict]]:
+def score_rows(report: dict) -> list[tuple[str, dict, dict]]:
     """(label, model scores, rules scores) for each label, then micro and macro."""
     model, rules = report["systems"]["model"], report["systems"]["rules"]
     rows = [(label, model["per_label"][label], rules["per_label"][label]) for label in LABELS]
@@ -190,7 +190,7 @@ def _score_rows(report: dict) -> list[tuple[str, dict, dict]]:
 
 def _score_table(report: dict) -> list[str]:
     lines = ["| label | support | model P | model R | model F1 | rules F1 |", "|---|---|---|---|---|---|"]
-    for label, m, r in _score_rows(report):
+    for label, m, r in score_rows(report):
         lines.append(f"| {label} | {m['support']} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | {r['f1']:.3f} |")
     return lines
 
@@ -254,7 +254,7 @@ def report_html(report: dict) -> str:
         confusion_html += f"<tr><th>{gold}</th>" + "".join(f"<td>{row.get(p, 0)}</td>" for p in predicted_labels) + "</tr>"
     confusion_html += "</table>"
     scores = "<table id='scores'><tr><th>label</th><th>support</th><th>model P</th><th>model R</th><th>model F1</th><th>rules F1</th></tr>"
-    for label, m, r in _score_rows(report):
+    for label, m, r in score_rows(report):
         scores += f"<tr><th>{label}</th><td>{m['support']}</td><td>{m['precision']:.3f}</td><td>{m['recall']:.3f}</td><td>{m['f1']:.3f}</td><td>{r['f1']:.3f}</td></tr>"
     scores += "</table>"
     documents = []
