@@ -18,8 +18,11 @@ TORCH_PIP_ARGS ?=
 BIN := $(VENV)/bin
 RUN := $(BIN)/xiezuo-ner
 SEED := seeds/000_7a95b9ea3265a927.txt
+# Public NER datasets (never copied into the project): read from here.
+BENCHMARKS ?= ../shared/benchmarks
+PUBLIC_DATA := models/data/public-ner5
 
-.PHONY: setup labelstudio browser demo test bench clean
+.PHONY: setup labelstudio browser demo test bench public-ner5 transfer clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +60,22 @@ test: setup labelstudio browser
 bench: setup
 	$(BIN)/python bench/train_throughput.py
 	$(BIN)/python bench/tag_throughput.py
+
+# The transfer lever of the offline model (README, "Transfer from public data"): import people,
+# places and organisations from public datasets under the project's five labels, train a tagger
+# on them from scratch, then fine-tune it on the seeds with 5-fold cross-validation.
+public-ner5: setup
+	mkdir -p $(PUBLIC_DATA) && cp annotations/label_config.xml $(PUBLIC_DATA)/
+	$(RUN) import cluener $(BENCHMARKS)/cluener2020/train.json $(BENCHMARKS)/cluener2020/dev.json --out $(PUBLIC_DATA) --force \
+		--map name=PERSON --map address=REGION --map company=ORG --map government=ORG --map organization=ORG
+	$(RUN) import bio $(BENCHMARKS)/peoples_daily/example.dev $(BENCHMARKS)/peoples_daily/example.test \
+		$(BENCHMARKS)/msra/msra_test_bio.txt --out $(PUBLIC_DATA) --force --map LOC=REGION --map ORG=ORG --map PER=PERSON
+	$(RUN) import weibo $(BENCHMARKS)/weibo/weiboNER_2nd_conll.train $(BENCHMARKS)/weibo/weiboNER_2nd_conll.dev \
+		$(BENCHMARKS)/weibo/weiboNER_2nd_conll.test --out $(PUBLIC_DATA) --force --map PER.NAM=PERSON --map GPE.NAM=REGION --map ORG.NAM=ORG
+	$(RUN) train --config configs/public-ner5.yaml
+
+transfer: public-ner5
+	$(RUN) cv --config configs/offline-transfer.yaml --folds 5
 
 clean:
 	rm -rf $(VENV) $(LS_VENV) models/offline-small models/.offline-small.partial

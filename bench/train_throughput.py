@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 from transformers import DataCollatorForTokenClassification, set_seed
 
-from training.annotations import load_documents
+from training.annotations import folder_labels, load_documents
 from training.config import load_config
 from training.dataset import IGNORE_INDEX, build_dataset, select, tag_names
 from training.infer import bf16_capable, pick_device
@@ -39,9 +39,10 @@ def main() -> None:
         config = load_config(args.config, overrides)
         documents = load_documents(config.data.annotations)
         set_seed(config.seed)
-        tokenizer, model = build_model(config.model, tag_names(config.data.tagging_scheme), [simplified_view(d.text) for d in documents], Path(scratch))
+        tags = tag_names(config.data.tagging_scheme, folder_labels(config.data.annotations))
+        tokenizer, model = build_model(config.model, tags, [simplified_view(d.text) for d in documents], Path(scratch))
         windows = build_dataset(
-            select(documents, config.data.split.train), CharVocab(tokenizer), config.data.tagging_scheme, config.data.max_length, config.data.window_overlap
+            select(documents, config.data.split.train), CharVocab(tokenizer), tags, config.data.tagging_scheme, config.data.max_length, config.data.window_overlap
         ).remove_columns(["doc_id", "char_start"])
         tokens_per_epoch = sum(len(row) - 2 for row in windows["input_ids"])
         steps_per_epoch = math.ceil(len(windows) / config.training.batch_size)

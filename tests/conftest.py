@@ -62,6 +62,7 @@ def synthetic_annotations(tmp_path_factory) -> Path:
     rng = random.Random(7)
     for index in range(6):
         save_document(synthetic_document(f"doc{index}", rng), folder / f"doc{index}.json")
+    shutil.copy(GOLD / "label_config.xml", folder)
     return folder
 
 

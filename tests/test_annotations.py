@@ -17,7 +17,7 @@ def test_gold_annotations_pass_every_check():
     assert len(files) == 5
     for path in files:
         document = load_task_file(path)
-        assert check_document(document, PROJECT) == []
+        assert check_document(document, project_root=PROJECT) == []
         assert document.text == normalise(read_article(PROJECT / document.source)).text
         assert {span.label for span in document.spans} <= set(LABELS)
 

@@ -46,3 +46,16 @@ def test_augmentation_does_not_depend_on_string_hashing():
         for seed in ("1", "2")
     }
     assert len(outputs) == 1
+
+
+def test_other_label_sets_swap_in_their_own_mentions_only():
+    """Imported datasets have labels the samplers do not know: replacements come from the training documents."""
+    from training.annotations import Document, Span
+
+    documents = [
+        Document("a", "张三去北京", [Span(0, 2, "PER", "张三"), Span(3, 5, "LOC", "北京")]),
+        Document("b", "李四在上海", [Span(0, 2, "PER", "李四"), Span(3, 5, "LOC", "上海")]),
+    ]
+    for copy in augment(documents, copies=5, seed=3):
+        assert check_document(copy, ("PER", "LOC")) == []
+        assert {(s.label, s.text) for s in copy.spans} <= {("PER", "张三"), ("PER", "李四"), ("LOC", "北京"), ("LOC", "上海")}

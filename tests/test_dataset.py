@@ -4,8 +4,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from transformers import BertTokenizerFast
 
-from training.annotations import Span, load_documents
-from training.dataset import char_tags, document_examples, folds, spans_from_tags, windows
+from training.annotations import LABELS, Span, load_documents
+from training.dataset import char_tags, document_examples, folds, spans_from_tags, tag_names, windows
 from training.modeling import CharVocab, write_char_vocab
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -67,7 +67,7 @@ def test_windows_cover_any_length(length, max_chars, overlap):
 def test_examples_align_labels_to_characters(tmp_path):
     document = load_documents(PROJECT / "annotations")[0]
     vocab = vocab_for([document.text], tmp_path)
-    for example in document_examples(document, vocab, "BIO", 64, 8):
+    for example in document_examples(document, vocab, tag_names("BIO", LABELS), "BIO", 64, 8):
         assert len(example["input_ids"]) == len(example["labels"]) <= 64
         assert example["labels"][0] == example["labels"][-1] == -100
 

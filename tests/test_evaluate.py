@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from training.annotations import Span, load_documents
+from training.annotations import LABELS, Span, load_documents
 from training.baseline import rule_spans
 from training.cli import app
 from training.evaluate import breakdown, categorise, confusion, entity_scores
@@ -15,7 +15,7 @@ runner = CliRunner()
 
 
 def scores(gold, predicted):
-    return entity_scores([gold], [predicted])
+    return entity_scores([gold], [predicted], LABELS)
 
 
 def test_empty_predictions():
@@ -53,7 +53,7 @@ def test_span_overlapping_two_gold_spans():
     predicted = [Span(1, 3, "REGION", "黔两")]
     categorised = categorise(gold, predicted)
     assert [category for category, _, _ in categorised] == ["wrong_span"]  # both gold spans are touched, none missed
-    assert breakdown(categorised)["all"]["missed"] == 0
+    assert breakdown(categorised, LABELS)["all"]["missed"] == 0
     result = scores(["B-REGION", "I-REGION", "B-REGION", "I-REGION"], ["O", "B-REGION", "I-REGION", "O"])
     assert result["micro"]["precision"] == 0.0 and result["micro"]["recall"] == 0.0
 
@@ -71,7 +71,7 @@ def test_type_only_errors():
 def test_missed_spurious_and_wrong_span_and_type():
     gold = [Span(0, 3, "REGION", "平塘县"), Span(10, 12, "PERSON", "卢健")]
     predicted = [Span(1, 3, "ORG", "塘县"), Span(5, 7, "DATE", "7月")]
-    counts = breakdown(categorise(gold, predicted))["all"]
+    counts = breakdown(categorise(gold, predicted), LABELS)["all"]
     assert (counts["wrong_span_and_type"], counts["spurious"], counts["missed"], counts["correct"]) == (1, 1, 1, 0)
 
 

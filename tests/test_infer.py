@@ -10,6 +10,7 @@ from training.cli import app
 import torch
 from transformers import BertConfig, BertForTokenClassification, BertTokenizerFast
 
+from training.annotations import LABELS
 from training.dataset import tag_names, windows
 from training.modeling import write_char_vocab
 from training.infer import Tagger
@@ -40,7 +41,7 @@ def test_empty_and_whitespace_text_give_no_entities(tagger):
 def lookup_tagger(tmp_path) -> Tagger:
     """A real BERT whose tag depends on the character alone (no layers, no positions), so the
     right answer is known exactly wherever the windows fall."""
-    tags = tag_names("BIO")
+    tags = tag_names("BIO", LABELS)
     char_tag = {"广": "B-REGION", **{c: "I-REGION" for c in "州市天河区"}, "卢": "B-PERSON", "健": "I-PERSON"}
     write_char_vocab(["广州市天河区卢健"], tmp_path / "vocab.txt")
     tokenizer = BertTokenizerFast(vocab=str(tmp_path / "vocab.txt"), do_lower_case=False)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from training.annotations import load_documents
+from training.annotations import LABELS, folder_labels, load_documents
 from training.cli import app
 from training.dataset import IGNORE_INDEX, document_examples, spans_from_tags, tag_names
 from training.modeling import CharVocab
@@ -137,7 +137,8 @@ def test_round_trip_push_correct_pull_train(ls_env, articles, tiny_model, tmp_pa
     folder = tmp_path / "annotations"
     pulled = runner.invoke(app, ["ls", "pull", "--dir", str(folder), "--project", title])
     assert pulled.exit_code == 0, pulled.output
-    assert sorted(path.name for path in folder.iterdir()) == ["emoji.json"]  # cancelled and empty ones are not imported
+    assert sorted(path.name for path in folder.iterdir()) == ["emoji.json", "label_config.xml"]  # cancelled and empty ones are not imported
+    assert folder_labels(folder) == LABELS  # the project's labelling config came with the annotations
     assert runner.invoke(app, ["annotations", "check", "--dir", str(folder)]).exit_code == 0
 
     [document] = load_documents(folder)
@@ -145,8 +146,8 @@ def test_round_trip_push_correct_pull_train(ls_env, articles, tiny_model, tmp_pa
     assert [(s.start, s.end, s.label) for s in document.spans] == expected
     assert all(document.text[s.start : s.end] == s.text for s in document.spans)  # astral characters did not shift offsets
     vocab = CharVocab(__import__("transformers").AutoTokenizer.from_pretrained(tiny_model))
-    tags = tag_names("BIO")
-    [example] = document_examples(document, vocab, "BIO", 512, 0)
+    tags = tag_names("BIO", LABELS)
+    [example] = document_examples(document, vocab, tags, "BIO", 512, 0)
     char_tags = [tags[i] for i in example["labels"] if i != IGNORE_INDEX]
     assert [(s.start, s.end, s.label) for s in spans_from_tags(char_tags, document.text)] == expected
 

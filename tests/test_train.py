@@ -104,3 +104,13 @@ def test_pretrained_encoder_folder_feeds_training(synthetic_annotations, tmp_pat
     model_dir = train(config_from_dict(tree, "from-encoder"), progress=False)
     mlm, tagger = load_file(encoder / "model.safetensors"), load_file(model_dir / "model.safetensors")
     assert mlm["bert.embeddings.word_embeddings.weight"].shape == tagger["bert.embeddings.word_embeddings.weight"].shape
+
+
+def test_pretraining_reads_raw_articles_and_task_files(synthetic_annotations, tmp_path):
+    """Unlabelled text for MLM: raw *.txt articles are normalised; task files (imported data too) give their texts."""
+    from training.annotations import load_documents
+    from training.pretrain import article_texts
+
+    (tmp_path / "a.txt").write_text("廣 州市白云區,,對口幫扶", encoding="utf-8")
+    texts = article_texts([tmp_path / "a.txt", synthetic_annotations / "doc0.json"])
+    assert texts == ["广州市白云区,对口帮扶", load_documents(synthetic_annotations)[0].text]

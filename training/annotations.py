@@ -7,13 +7,17 @@ A task file is exactly what Label Studio imports and exports:
                                   "value": {"start": 0, "end": 3, "text": "白云区", "labels": ["REGION"]}}]}]}
 
 `start`/`end` are Python string indices (code points) into `data.text`,
-which is also what Label Studio's Text tag uses.
+which is also what Label Studio's Text tag uses. A file may also hold a JSON
+list of tasks (Label Studio's bulk import format; `xiezuo-ner import` writes
+those). The folder's `label_config.xml`, the Label Studio labelling config,
+names the labels.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import xml.etree.ElementTree as ElementTree
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +25,9 @@ from pathlib import Path
 from training.errors import XiezuoError
 from training.text import normalise, read_article
 
-LABELS: tuple[str, ...] = ("REGION", "ORG", "PERSON", "AMOUNT", "DATE")
+LABELS: tuple[str, ...] = ("REGION", "ORG", "PERSON", "AMOUNT", "DATE")  # the project's spec
 FROM_NAME, TO_NAME = "label", "text"  # the tag names in label_config.xml
+LABEL_CONFIG = "label_config.xml"
 # A span must not start or end with whitespace or punctuation (spec: quotes,
 # brackets and punctuation around a name are outside the span).
 EDGE_CHARS = re.compile(r"[\s\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\u2010-\u2027!-/:-@\[-`{-~·]")
@@ -72,18 +77,31 @@ def document_from_task(task: dict, where: str) -> Document:
     return Document(doc_id=doc_id, text=data["text"], spans=sorted(spans), source=data.get("source"))
 
 
-def load_task_file(path: Path) -> Document:
+def load_tasks(path: Path) -> list[Document]:
+    """The documents of a task file: one task (a JSON object) or a list of tasks."""
     try:
-        task = json.loads(path.read_text(encoding="utf-8"))
+        tasks = json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as error:
         raise XiezuoError(f"{path}: not UTF-8 (byte {error.start})") from None
     except json.JSONDecodeError as error:
         raise XiezuoError(f"{path}: invalid JSON at line {error.lineno} column {error.colno}: {error.msg}") from None
-    if not isinstance(task, dict):
-        raise XiezuoError(f"{path}: expected one Label Studio task (a JSON object)")
-    document = document_from_task(task, str(path))
-    document.path = path
-    return document
+    if isinstance(tasks, dict):
+        documents = [document_from_task(tasks, str(path))]
+    elif isinstance(tasks, list) and all(isinstance(task, dict) for task in tasks):
+        documents = [document_from_task(task, f"{path}: task {index}") for index, task in enumerate(tasks)]
+    else:
+        raise XiezuoError(f"{path}: expected a Label Studio task (a JSON object) or a list of tasks")
+    for document in documents:
+        document.path = path
+    return documents
+
+
+def load_task_file(path: Path) -> Document:
+    """The one document of a single-task file (one article per file, as in annotations/)."""
+    documents = load_tasks(path)
+    if len(documents) != 1:
+        raise XiezuoError(f"{path}: holds {len(documents)} tasks; expected one")
+    return documents[0]
 
 
 def task_files(folder: Path) -> list[Path]:
@@ -93,10 +111,35 @@ def task_files(folder: Path) -> list[Path]:
     return files
 
 
+def labels_from_xml(label_config: str, where: str) -> tuple[str, ...]:
+    """The `<Label value=...>` names of a Label Studio labelling config, in order."""
+    try:
+        root = ElementTree.fromstring(label_config)
+    except ElementTree.ParseError as error:
+        raise XiezuoError(f"{where}: invalid XML at line {error.position[0]} column {error.position[1]}") from None
+    labels = tuple(label.get("value", "") for label in root.iter("Label"))
+    if not labels or "" in labels or len(set(labels)) < len(labels):
+        raise XiezuoError(f"{where}: needs <Label value=...> elements with distinct, non-empty values")
+    return labels
+
+
+def folder_labels(folder: Path) -> tuple[str, ...]:
+    """The labels named by `folder/label_config.xml`."""
+    path = folder / LABEL_CONFIG
+    try:
+        return labels_from_xml(path.read_text(encoding="utf-8"), str(path))
+    except OSError:
+        raise XiezuoError(f"{path}: missing; it names the labels (copy annotations/{LABEL_CONFIG} and edit it)") from None
+
+
 def load_documents(folder: Path) -> list[Document]:
-    """Load and check every task file in `folder`; any problem stops with all problems listed."""
-    documents = [load_task_file(path) for path in task_files(folder)]
-    problems = [problem for document in documents for problem in check_document(document, folder.parent)]
+    """Load every task file in `folder` and check that spans are usable (`check_document` without the edge rule).
+
+    Any problem stops with all problems counted and the first one shown.
+    """
+    labels = folder_labels(folder)
+    documents = [document for path in task_files(folder) for document in load_tasks(path)]
+    problems = [problem for document in documents for problem in check_document(document, labels, folder.parent, edges=False)]
     if problems:
         raise XiezuoError(f"{len(problems)} annotation problem(s), first: {problems[0]} (run `xiezuo-ner annotations check`)")
     return documents
@@ -124,22 +167,26 @@ def save_document(document: Document, path: Path) -> None:
     path.write_text(json.dumps(task_json(document), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def check_document(document: Document, project_root: Path | None = None) -> list[str]:
-    """Every problem with a document's spans, one line each: file, task, offsets, what is wrong."""
+def check_document(document: Document, labels: tuple[str, ...] = LABELS, project_root: Path | None = None, edges: bool = True) -> list[str]:
+    """Every problem with a document's spans, one line each: file, task, offsets, what is wrong.
+
+    `edges` adds the project spec's rule that a span neither starts nor ends with whitespace
+    or punctuation; public datasets keep their own conventions (CLUENER's 《》 inside spans).
+    """
     where = f"{document.path or '<task>'}: task {document.doc_id}"
     problems: list[str] = []
     text = document.text
     previous: Span | None = None
     for span in sorted(document.spans):
         at = f"{where}: [{span.start}, {span.end}) {span.text!r}"
-        if span.label not in LABELS:
-            problems.append(f"{at}: unknown label {span.label!r} (expected one of {', '.join(LABELS)})")
+        if span.label not in labels:
+            problems.append(f"{at}: unknown label {span.label!r} (expected one of {', '.join(labels)})")
         if not 0 <= span.start < span.end <= len(text):
             problems.append(f"{at}: offsets outside the text (length {len(text)})")
             continue
         if text[span.start : span.end] != span.text:
             problems.append(f"{at}: text differs from the slice {text[span.start:span.end]!r}")
-        elif EDGE_CHARS.match(span.text[0]) or EDGE_CHARS.match(span.text[-1]):
+        elif edges and (EDGE_CHARS.match(span.text[0]) or EDGE_CHARS.match(span.text[-1])):
             problems.append(f"{at}: span starts or ends with whitespace or punctuation")
         if previous is not None and span.start < previous.end:
             problems.append(f"{at}: overlaps [{previous.start}, {previous.end}) {previous.text!r}")

@@ -9,6 +9,7 @@ Replacements come from maintained data and from the training documents themselve
   Faker `zh_CN` company names, and the training documents' ORG mentions;
 - PERSON: Faker `zh_CN` names;
 - AMOUNT and DATE: generated in the seeds' styles (万元, 亿元, 余/多; 年月日, 去年X月, ISO datetimes).
+Other label sets (imported public data) draw only from the training documents' own mentions.
 Offsets are rebuilt as the text is, so every new span satisfies text[start:end] == span.text.
 Only training documents are augmented; dev and test documents never are.
 """
@@ -20,7 +21,7 @@ from collections import defaultdict
 
 from faker import Faker
 
-from training.annotations import Document, Span
+from training.annotations import LABELS, Document, Span
 from training.baseline import region_names
 
 ORG_TYPES = (
@@ -66,7 +67,7 @@ class MentionSampler:
 
     def __call__(self, label: str) -> str:
         rng = self.rng
-        if self.own[label] and rng.random() < 0.3:
+        if label not in LABELS or (self.own[label] and rng.random() < 0.3):
             return rng.choice(self.own[label])
         if label == "REGION":
             return rng.choice(self.regions)
@@ -78,7 +79,7 @@ class MentionSampler:
             return self.faker.name()
         if label == "AMOUNT":
             return _amount(rng)
-        return _date(rng)
+        return _date(rng)  # DATE
 
 
 def replace_mentions(document: Document, sample: MentionSampler, copy: int) -> Document:

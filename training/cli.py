@@ -35,6 +35,7 @@ app.add_typer(ls_app, name="ls")
 console = Console()
 err_console = Console(stderr=True)
 DEFAULT_MODEL = Path("models/offline-small")
+MAX_LISTED = 50  # problems printed one per line; the rest are counted
 
 
 @app.callback()
@@ -100,40 +101,99 @@ def normalise(
 @annotations_app.command("check")
 @friendly_errors
 def annotations_check(
-    folder: Annotated[Path, typer.Option("--dir", help="Folder of Label Studio task files.")] = Path("annotations"),
+    folder: Annotated[Path, typer.Option("--dir", help="Folder of Label Studio task files and their label_config.xml.")] = Path("annotations"),
+    edges: Annotated[bool, typer.Option(help="Apply the spec's rule: no whitespace or punctuation at span edges (off for public datasets).")] = True,
 ) -> None:
-    """Validate every task file and print entity counts per document and label. Changes nothing.
+    """Validate every task file and print entity counts per file and label. Changes nothing.
 
-    Checks: offsets inside the text, `text` equal to the slice, no overlaps, known labels,
-    no whitespace or punctuation at span edges, and `data.text` still equal to the
-    normalised source article. Exit status 1 if anything is wrong.
+    Checks: offsets inside the text, `text` equal to the slice, no overlaps, labels
+    named in the folder's label_config.xml, no whitespace or punctuation at span edges,
+    and `data.text` still equal to the normalised source article. Exit status 1 if anything is wrong.
 
     Example: `xiezuo-ner annotations check --dir annotations`
     """
-    from training.annotations import LABELS, check_document, label_counts, load_task_file, task_files
+    from training.annotations import check_document, folder_labels, load_tasks, task_files
 
-    documents, problems = [], []
+    labels = folder_labels(folder)
+    table = Table("file", "tasks", *labels, "total", title=f"Entities in {folder}")
+    totals: Counter = Counter()
+    problems, tasks = [], 0
     for path in task_files(folder):
         try:
-            document = load_task_file(path)
+            documents = load_tasks(path)
         except XiezuoError as error:
             problems.append(str(error))
             continue
-        documents.append(document)
-        problems.extend(check_document(document, folder.parent))
-    table = Table("document", *LABELS, "total", title=f"Entities in {folder}")
-    totals: Counter = Counter()
-    for doc_id, counts in label_counts(documents).items():
+        counts = Counter(span.label for document in documents for span in document.spans)
+        for document in documents:
+            problems.extend(check_document(document, labels, folder.parent, edges=edges))
+        tasks += len(documents)
         totals.update(counts)
-        table.add_row(doc_id, *(str(counts[label]) for label in LABELS), str(sum(counts.values())))
-    table.add_row("all", *(str(totals[label]) for label in LABELS), str(sum(totals.values())), style="bold")
+        table.add_row(path.stem, str(len(documents)), *(str(counts[label]) for label in labels), str(sum(counts.values())))
+    table.add_row("all", str(tasks), *(str(totals[label]) for label in labels), str(sum(totals.values())), style="bold")
     console.print(table)
-    for problem in problems:
+    for problem in problems[:MAX_LISTED]:
         print_error(problem)
     if problems:
-        err_console.print(f"{len(problems)} problem(s) in {folder}")
+        more = f" ({len(problems) - MAX_LISTED} more not shown)" if len(problems) > MAX_LISTED else ""
+        err_console.print(f"{len(problems)} problem(s) in {folder}{more}")
         raise typer.Exit(1)
-    console.print(f"[green]ok:[/] {len(documents)} file(s), {sum(totals.values())} entities, no problems")
+    console.print(f"[green]ok:[/] {tasks} task(s), {sum(totals.values())} entities, no problems")
+
+
+@app.command("import")
+@friendly_errors
+def import_(
+    format_: Annotated[str, typer.Argument(metavar="FORMAT", help="cluener, bio, bmes or weibo (BIO with segment digits).")],
+    paths: Annotated[list[Path], typer.Argument(help="Dataset files; each becomes <out>/<file name>.json, one task per sentence.")],
+    out: Annotated[Path, typer.Option(help="Folder for the task files and their label_config.xml.")],
+    map_: Annotated[list[str], typer.Option("--map", help="SOURCE=TARGET label; unmapped labels are dropped. None given: keep all.")] = [],
+    force: Annotated[bool, typer.Option(help="Replace task files that already exist in --out.")] = False,
+) -> None:
+    """Convert a public NER dataset into Label Studio task files the project trains and evaluates on.
+
+    Malformed lines are reported with file and line (their sentence is left out); the
+    rest is imported. The summary counts spans kept per label and dropped per source label.
+    Train on the result with `--set data.annotations=OUT --set data.split.train=[train]`
+    (a split names documents or whole task files by their stem).
+
+    Example: `xiezuo-ner import cluener ../shared/benchmarks/cluener2020/train.json
+    ../shared/benchmarks/cluener2020/dev.json --out models/data/cluener --map name=PERSON --map address=REGION`
+    """
+    from training.annotations import LABEL_CONFIG, folder_labels
+    from training.importer import import_file, label_config, output_name, parse_mapping, write_tasks
+
+    mapping = parse_mapping(map_)
+    targets = [out / output_name(path) for path in paths]
+    existing = [str(target) for target in targets if target.exists()]
+    if existing and not force:
+        raise XiezuoError(f"{existing[0]} exists; annotations are never overwritten silently (pass --force to replace)")
+    results = [import_file(format_, path, mapping) for path in paths]
+    labels = list(mapping.values()) if mapping else sorted({label for result in results for label in result.kept})
+    labels = list(dict.fromkeys(labels))
+    config_path = out / LABEL_CONFIG
+    if config_path.exists() and set(labels) - set(folder_labels(out)):
+        raise XiezuoError(f"{config_path} does not name {sorted(set(labels) - set(folder_labels(out)))}; use another --out or edit it")
+    out.mkdir(parents=True, exist_ok=True)
+    if not config_path.exists():
+        config_path.write_text(label_config(labels), encoding="utf-8")
+    table = Table("", *(target.name for target in targets), title=f"Imported into {out}")
+    table.add_row("sentences", *(str(len(result.documents)) for result in results))
+    for label in labels:
+        table.add_row(label, *(str(result.kept[label]) for result in results))
+    for label in sorted({label for result in results for label in result.dropped}):
+        table.add_row(f"dropped: {label}", *(str(result.dropped[label]) for result in results), style="dim")
+    table.add_row("problems", *(str(len(result.problems)) for result in results))
+    problems = 0
+    for path, target, result in zip(paths, targets, results):
+        write_tasks(result.documents, target)
+        for problem in result.problems[:MAX_LISTED]:
+            print_error(problem)
+        if len(result.problems) > MAX_LISTED:
+            err_console.print(f"{path}: {len(result.problems) - MAX_LISTED} more problem(s) not shown")
+        problems += len(result.problems)
+    console.print(table)
+    console.print(f"[green]ok:[/] wrote {len(targets)} task file(s) into {out} (labels: {config_path}); {problems} problem(s) reported above")
 
 
 @app.command()
@@ -176,13 +236,16 @@ def pretrain(
 
 
 def _documents_for(model: Path, split: str, data: list[Path]) -> list:
-    from training.annotations import check_document, load_documents, load_task_file
+    from transformers import AutoConfig
+
+    from training.annotations import check_document, load_documents, load_tasks
     from training.config import load_config
-    from training.dataset import select
+    from training.dataset import select, tag_labels
 
     if data:
-        documents = [load_task_file(path) for path in data]
-        problems = [problem for document in documents for problem in check_document(document)]
+        labels = tag_labels(list(AutoConfig.from_pretrained(model).id2label.values()))
+        documents = [document for path in data for document in load_tasks(path)]
+        problems = [problem for document in documents for problem in check_document(document, labels, edges=False)]
         if problems:
             raise XiezuoError(f"{len(problems)} annotation problem(s), first: {problems[0]}")
         return documents

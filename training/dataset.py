@@ -16,7 +16,7 @@ from pathlib import Path
 
 import datasets
 
-from training.annotations import LABELS, Document, Span
+from training.annotations import Document, Span
 from training.errors import XiezuoError
 from training.modeling import CharVocab
 from training.text import simplified_view
@@ -25,10 +25,15 @@ SENTENCE_ENDS = set("。！？；!?;\n")
 IGNORE_INDEX = -100  # positions the loss and metrics skip ([CLS], [SEP], padding)
 
 
-def tag_names(scheme: str) -> list[str]:
+def tag_names(scheme: str, labels: tuple[str, ...]) -> list[str]:
     """All tags of a scheme, "O" first: BIO → O, B-REGION, I-REGION, ...; BIOES adds E- and S-."""
     prefixes = "BI" if scheme == "BIO" else "BIES"
-    return ["O"] + [f"{prefix}-{label}" for label in LABELS for prefix in prefixes]
+    return ["O"] + [f"{prefix}-{label}" for label in labels for prefix in prefixes]
+
+
+def tag_labels(tags: list[str]) -> tuple[str, ...]:
+    """The labels behind a tag list, in order: the inverse of `tag_names`."""
+    return tuple(dict.fromkeys(tag.partition("-")[2] for tag in tags if tag != "O"))
 
 
 def char_tags(length: int, spans: list[Span], scheme: str) -> list[str]:
@@ -101,8 +106,8 @@ def encode_window(char_ids: list[int], vocab: CharVocab, tag_ids: list[int] | No
     return example
 
 
-def document_examples(document: Document, vocab: CharVocab, scheme: str, max_length: int, overlap: int) -> list[dict]:
-    label2id = {tag: index for index, tag in enumerate(tag_names(scheme))}
+def document_examples(document: Document, vocab: CharVocab, tags: list[str], scheme: str, max_length: int, overlap: int) -> list[dict]:
+    label2id = {tag: index for index, tag in enumerate(tags)}
     char_ids = vocab.encode(simplified_view(document.text))
     tag_ids = [label2id[tag] for tag in char_tags(len(document.text), document.spans, scheme)]
     examples = []
@@ -126,13 +131,13 @@ def data_hash(documents: list[Document], vocab: CharVocab, settings: dict) -> st
     return digest.hexdigest()[:16]
 
 
-def build_dataset(documents: list[Document], vocab: CharVocab, scheme: str, max_length: int, overlap: int) -> datasets.Dataset:
-    """Windows of all `documents`, cached on disk under a hash of the inputs and settings."""
-    settings = {"scheme": scheme, "max_length": max_length, "overlap": overlap, "version": 1}
+def build_dataset(documents: list[Document], vocab: CharVocab, tags: list[str], scheme: str, max_length: int, overlap: int) -> datasets.Dataset:
+    """Windows of all `documents`, labelled with indices into `tags`, cached on disk under a hash of the inputs and settings."""
+    settings = {"tags": tags, "scheme": scheme, "max_length": max_length, "overlap": overlap, "version": 2}
     path = cache_dir() / data_hash(documents, vocab, settings)
     if path.is_dir():
         return datasets.load_from_disk(str(path))
-    rows = [example for document in documents for example in document_examples(document, vocab, scheme, max_length, overlap)]
+    rows = [example for document in documents for example in document_examples(document, vocab, tags, scheme, max_length, overlap)]
     dataset = datasets.Dataset.from_list(rows)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + f".tmp{os.getpid()}")
@@ -144,12 +149,18 @@ def build_dataset(documents: list[Document], vocab: CharVocab, scheme: str, max_
     return datasets.load_from_disk(str(path))
 
 
-def select(documents: list[Document], doc_ids: list[str]) -> list[Document]:
-    by_id = {document.doc_id: document for document in documents}
-    missing = [doc_id for doc_id in doc_ids if doc_id not in by_id]
+def select(documents: list[Document], names: list[str]) -> list[Document]:
+    """The documents a split names: each name is a doc id, or a task file's stem for all of its documents."""
+    by_id = {document.doc_id: [document] for document in documents}
+    by_file: dict[str, list[Document]] = {}
+    for document in documents:
+        if document.path is not None:
+            by_file.setdefault(document.path.stem, []).append(document)
+    missing = [name for name in names if name not in by_id and name not in by_file]
     if missing:
-        raise XiezuoError(f"split names unknown document(s) {missing}; known: {sorted(by_id)}")
-    return [by_id[doc_id] for doc_id in doc_ids]
+        known = sorted(by_id) if len(by_id) <= 20 else sorted(by_file)
+        raise XiezuoError(f"split names unknown document(s) {missing}; known: {known}")
+    return [document for name in names for document in by_id.get(name) or by_file[name]]
 
 
 def folds(doc_ids: list[str], k: int, seed: int) -> list[dict[str, list[str]]]:

@@ -26,7 +26,7 @@ from pathlib import Path
 from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
 
-from training.annotations import LABELS, Document, Span
+from training.annotations import Document, Span
 from training.baseline import rule_spans
 from training.dataset import char_tags
 
@@ -34,7 +34,7 @@ CONTEXT_CHARS = 20
 CATEGORIES = ("correct", "wrong_type", "wrong_span", "wrong_span_and_type", "spurious", "missed")
 
 
-def entity_scores(gold_tags: list[list[str]], predicted_tags: list[list[str]]) -> dict:
+def entity_scores(gold_tags: list[list[str]], predicted_tags: list[list[str]], labels: tuple[str, ...]) -> dict:
     """seqeval strict IOB2 scores: per label, micro and macro, with support."""
     report = classification_report(gold_tags, predicted_tags, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
 
@@ -48,17 +48,18 @@ def entity_scores(gold_tags: list[list[str]], predicted_tags: list[list[str]]) -
         }
 
     return {
-        "per_label": {label: row(report.get(label)) for label in LABELS},
+        "per_label": {label: row(report.get(label)) for label in labels},
         "micro": row(report.get("micro avg")),
         "macro": row(report.get("macro avg")),
     }
 
 
-def span_scores(gold: list[list[Span]], predicted: list[list[Span]], lengths: list[int]) -> dict:
+def span_scores(gold: list[list[Span]], predicted: list[list[Span]], lengths: list[int], labels: tuple[str, ...]) -> dict:
     """`entity_scores` for span lists (per document), through BIO character tags."""
     return entity_scores(
         [char_tags(length, spans, "BIO") for length, spans in zip(lengths, gold)],
         [char_tags(length, spans, "BIO") for length, spans in zip(lengths, predicted)],
+        labels,
     )
 
 
@@ -83,9 +84,9 @@ def categorise(gold: list[Span], predicted: list[Span]) -> list[tuple[str, Span 
     return result
 
 
-def breakdown(categorised: list[tuple[str, Span | None, Span | None]]) -> dict[str, dict[str, int]]:
+def breakdown(categorised: list[tuple[str, Span | None, Span | None]], labels: tuple[str, ...]) -> dict[str, dict[str, int]]:
     """Counts per category, per label (the gold label, or the predicted one for spurious) and overall."""
-    counts: dict[str, Counter] = {label: Counter() for label in (*LABELS, "all")}
+    counts: dict[str, Counter] = {label: Counter() for label in (*labels, "all")}
     for category, gold, predicted in categorised:
         label = (gold or predicted).label
         counts.setdefault(label, Counter())[category] += 1
@@ -105,9 +106,9 @@ def _span_json(span: Span | None) -> dict | None:
     return None if span is None else {"start": span.start, "end": span.end, "label": span.label, "text": span.text}
 
 
-def system_report(documents: list[Document], predictions: list[list[Span]]) -> tuple[dict, list[dict]]:
+def system_report(documents: list[Document], predictions: list[list[Span]], labels: tuple[str, ...]) -> tuple[dict, list[dict]]:
     """Scores, breakdown and confusion of one system, plus its error list."""
-    scores = span_scores([d.spans for d in documents], predictions, [len(d.text) for d in documents])
+    scores = span_scores([d.spans for d in documents], predictions, [len(d.text) for d in documents], labels)
     categorised_all, errors = [], []
     for document, predicted in zip(documents, predictions):
         categorised = categorise(document.spans, predicted)
@@ -127,18 +128,22 @@ def system_report(documents: list[Document], predictions: list[list[Span]]) -> t
                     "context_start": start,
                 }
             )
-    scores["breakdown"] = breakdown(categorised_all)
+    scores["breakdown"] = breakdown(categorised_all, labels)
     scores["confusion"] = confusion(categorised_all)
     return scores, errors
 
 
-def build_report(documents: list[Document], model_predictions: list[list[Span]], model_name: str) -> dict:
-    """The whole report: model and rules scored on the same documents, errors, and the predictions."""
-    rules_predictions = [rule_spans(document.text) for document in documents]
-    model_scores, model_errors = system_report(documents, model_predictions)
-    rules_scores, _ = system_report(documents, rules_predictions)
+def build_report(documents: list[Document], model_predictions: list[list[Span]], model_name: str, labels: tuple[str, ...]) -> dict:
+    """The whole report: model and rules scored on the same documents, errors, and the predictions.
+
+    The rules know the project's five labels; on other label sets they score only the labels they share.
+    """
+    rules_predictions = [[span for span in rule_spans(document.text) if span.label in labels] for document in documents]
+    model_scores, model_errors = system_report(documents, model_predictions, labels)
+    rules_scores, _ = system_report(documents, rules_predictions, labels)
     return {
         "model": model_name,
+        "labels": list(labels),
         "documents": [document.doc_id for document in documents],
         "systems": {"model": model_scores, "rules": rules_scores},
         "errors": model_errors,
@@ -153,19 +158,16 @@ def build_report(documents: list[Document], model_predictions: list[list[Span]],
     }
 
 
-def predict_spans(model_dir: Path, documents: list[Document]) -> list[list[Span]]:
+def evaluate_documents(model_dir: Path, documents: list[Document]) -> dict:
+    """Report for a saved model on annotated documents (scored on the model's labels)."""
     from training.infer import Tagger
 
     tagger = Tagger.from_pretrained(model_dir)
-    return [
+    predictions = [
         [Span(entity.start, entity.end, entity.label, entity.text) for entity in entities]
         for entities in tagger.predict_normalised([document.text for document in documents])
     ]
-
-
-def evaluate_documents(model_dir: Path, documents: list[Document]) -> dict:
-    """Report for a saved model on annotated documents."""
-    return build_report(documents, predict_spans(model_dir, documents), model_dir.name)
+    return build_report(documents, predictions, model_dir.name, tagger.labels)
 
 
 # ---- files ---------------------------------------------------------------------------------------
@@ -184,7 +186,7 @@ def write_report(report: dict, folder: Path) -> list[Path]:
 def score_rows(report: dict) -> list[tuple[str, dict, dict]]:
     """(label, model scores, rules scores) for each label, then micro and macro."""
     model, rules = report["systems"]["model"], report["systems"]["rules"]
-    rows = [(label, model["per_label"][label], rules["per_label"][label]) for label in LABELS]
+    rows = [(label, model["per_label"][label], rules["per_label"][label]) for label in report["labels"]]
     return rows + [(average, model[average], rules[average]) for average in ("micro", "macro")]
 
 
@@ -218,9 +220,16 @@ def report_markdown(report: dict) -> str:
 
 
 COLOURS = {"REGION": "#2e7d32", "ORG": "#1565c0", "PERSON": "#c62828", "AMOUNT": "#ef6c00", "DATE": "#6a1b9a"}
+PALETTE = ("#00838f", "#ad1457", "#4e342e", "#558b2f", "#283593", "#ff8f00", "#37474f", "#6d4c41", "#0277bd", "#9e9d24")
 
 
-def _marked_text(text: str, spans: list[dict], other: list[dict]) -> str:
+def label_colours(labels: list[str]) -> dict[str, str]:
+    """The project's colours for its five labels; other label sets take colours from a palette in order."""
+    others = iter(PALETTE * (len(labels) // len(PALETTE) + 1))
+    return {label: COLOURS.get(label) or next(others) for label in labels}
+
+
+def _marked_text(text: str, spans: list[dict], other: list[dict], colours: dict[str, str]) -> str:
     """HTML of `text` with `spans` wrapped in <mark>; a span not exactly in `other` is flagged as an error."""
     other_keys = {(s["start"], s["end"], s["label"]) for s in other}
     parts, position = [], 0
@@ -228,7 +237,7 @@ def _marked_text(text: str, spans: list[dict], other: list[dict]) -> str:
         parts.append(html.escape(text[position : span["start"]]))
         status = "ok" if (span["start"], span["end"], span["label"]) in other_keys else "error"
         parts.append(
-            f'<mark class="ent {status}" data-label="{span["label"]}" style="--c:{COLOURS[span["label"]]}" '
+            f'<mark class="ent {status}" data-label="{span["label"]}" style="--c:{colours[span["label"]]}" '
             f'title="{span["label"]}">{html.escape(span["text"])}<sub>{span["label"]}</sub></mark>'
         )
         position = span["end"]
@@ -239,14 +248,15 @@ def _marked_text(text: str, spans: list[dict], other: list[dict]) -> str:
 def report_html(report: dict) -> str:
     """One self-contained page: scores, an F1 bar chart, confusion table, and gold vs model per document."""
     model, rules = report["systems"]["model"], report["systems"]["rules"]
+    labels, colours = report["labels"], label_colours(report["labels"])
     bars = []
-    for index, label in enumerate((*LABELS, "micro")):
+    for index, label in enumerate((*labels, "micro")):
         for offset, (system, colour) in enumerate(((model, "#1565c0"), (rules, "#9e9e9e"))):
             f1 = system[label]["f1"] if label == "micro" else system["per_label"][label]["f1"]
             y = 10 + index * 34 + offset * 14
             bars.append(f'<rect x="90" y="{y}" width="{f1 * 400:.1f}" height="12" fill="{colour}"/><text x="{95 + f1 * 400:.1f}" y="{y + 10}" font-size="10">{f1:.2f}</text>')
         bars.append(f'<text x="0" y="{10 + index * 34 + 18}" font-size="12">{label}</text>')
-    chart = f'<svg id="f1-chart" width="560" height="{20 + 6 * 34}" role="img" aria-label="F1 per label">{"".join(bars)}</svg>'
+    chart = f'<svg id="f1-chart" width="560" height="{20 + (len(labels) + 1) * 34}" role="img" aria-label="F1 per label">{"".join(bars)}</svg>'
     confusion_rows = model["confusion"]
     predicted_labels = sorted({p for row in confusion_rows.values() for p in row})
     confusion_html = "<table id='confusion'><tr><th>gold \\ predicted</th>" + "".join(f"<th>{p}</th>" for p in predicted_labels) + "</tr>"
@@ -261,11 +271,11 @@ def report_html(report: dict) -> str:
     for doc_id, item in report["predictions"].items():
         documents.append(
             f'<section class="doc" id="doc-{html.escape(doc_id)}"><h3>{html.escape(doc_id)}</h3><div class="pair">'
-            f'<div class="side gold"><h4>gold</h4><p>{_marked_text(item["text"], item["gold"], item["model"])}</p></div>'
-            f'<div class="side model"><h4>model</h4><p>{_marked_text(item["text"], item["model"], item["gold"])}</p></div>'
+            f'<div class="side gold"><h4>gold</h4><p>{_marked_text(item["text"], item["gold"], item["model"], colours)}</p></div>'
+            f'<div class="side model"><h4>model</h4><p>{_marked_text(item["text"], item["model"], item["gold"], colours)}</p></div>'
             "</div></section>"
         )
-    legend = " ".join(f'<mark class="ent ok" style="--c:{colour}">{label}</mark>' for label, colour in COLOURS.items())
+    legend = " ".join(f'<mark class="ent ok" style="--c:{colour}">{label}</mark>' for label, colour in colours.items())
     return f"""<!doctype html>
 <html lang="zh"><head><meta charset="utf-8"><title>Evaluation of {html.escape(report['model'])}</title>
 <style>
@@ -297,7 +307,8 @@ def pooled_report(fold_reports: list[dict], documents_by_fold: list[list[Documen
         for fold_report, fold in zip(fold_reports, documents_by_fold)
         for document in fold
     ]
-    report = build_report(documents, predictions, model_name)
+    labels = tuple(fold_reports[0]["labels"])
+    report = build_report(documents, predictions, model_name, labels)
     report["folds"] = [
         {
             "fold": index,
@@ -305,14 +316,14 @@ def pooled_report(fold_reports: list[dict], documents_by_fold: list[list[Documen
             "model_micro_f1": fold_report["systems"]["model"]["micro"]["f1"],
             "rules_micro_f1": fold_report["systems"]["rules"]["micro"]["f1"],
             "per_label": {
-                system: {label: fold_report["systems"][system]["per_label"][label]["f1"] for label in LABELS}
+                system: {label: fold_report["systems"][system]["per_label"][label]["f1"] for label in labels}
                 for system in ("model", "rules")
             },
         }
         for index, fold_report in enumerate(fold_reports)
     ]
     summary = {}
-    for label in (*LABELS, "micro"):
+    for label in (*labels, "micro"):
         values = {}
         for system in ("model", "rules"):
             figures = [
@@ -328,8 +339,10 @@ def pooled_report(fold_reports: list[dict], documents_by_fold: list[list[Documen
 
 def compare_table(reports: dict[str, dict]) -> list[list[str]]:
     """Rows of per-label F1 (and micro) across named reports, model figures."""
-    rows = [["run", *LABELS, "micro"]]
+    labels = list(dict.fromkeys(label for report in reports.values() for label in report["labels"]))
+    rows = [["run", *labels, "micro"]]
     for name, report in reports.items():
         model = report["systems"]["model"]
-        rows.append([name, *(f"{model['per_label'][label]['f1']:.3f}" for label in LABELS), f"{model['micro']['f1']:.3f}"])
+        cells = [f"{model['per_label'][label]['f1']:.3f}" if label in model["per_label"] else "-" for label in labels]
+        rows.append([name, *cells, f"{model['micro']['f1']:.3f}"])
     return rows

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from training.annotations import Span
 from training.dataset import char_tags
-from training.evaluate import COLOURS
+from training.evaluate import label_colours
 from training.infer import TaggedArticle
 from training.labelstudio import prediction_json
 
@@ -44,13 +44,14 @@ def as_label_studio(name: str, article: TaggedArticle, model_version: str) -> di
 
 
 def as_html(items: list[tuple[str, TaggedArticle]]) -> str:
+    colours = label_colours(sorted({entity.label for _, article in items for entity in article.entities}))
     sections = []
     for name, article in items:
         parts, position = [], 0
         for entity in article.entities:
             parts.append(html.escape(article.text[position : entity.start]))
             parts.append(
-                f'<mark data-label="{entity.label}" style="--c:{COLOURS[entity.label]}" title="{entity.label} {entity.score:.2f}">'
+                f'<mark data-label="{entity.label}" style="--c:{colours[entity.label]}" title="{entity.label} {entity.score:.2f}">'
                 f"{html.escape(entity.text)}<sub>{entity.label}</sub></mark>"
             )
             position = entity.end
@@ -71,9 +72,9 @@ def print_pretty(console: Console, name: str, article: TaggedArticle) -> None:
     console.rule(name)
     text = Text(article.text)
     for entity in article.entities:
-        text.stylize(RICH_STYLES[entity.label], entity.start, entity.end)
+        text.stylize(RICH_STYLES.get(entity.label, "bold"), entity.start, entity.end)
     console.print(text)
     table = Table("label", "text", "start", "end", "score", title=f"{len(article.entities)} entities")
     for entity in article.entities:
-        table.add_row(Text(entity.label, style=RICH_STYLES[entity.label]), entity.text, str(entity.start), str(entity.end), f"{entity.score:.2f}")
+        table.add_row(Text(entity.label, style=RICH_STYLES.get(entity.label, "bold")), entity.text, str(entity.start), str(entity.end), f"{entity.score:.2f}")
     console.print(table)

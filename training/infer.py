@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from training.dataset import encode_window, spans_from_tags, windows
+from training.dataset import encode_window, spans_from_tags, tag_labels, windows
 from training.modeling import CharVocab, load_trained
 from training.text import normalise, simplified_view
 
@@ -76,6 +76,7 @@ class Tagger:
         self.batch_size = batch_size
         config = model.config
         self.tag_names = [config.id2label[index] for index in range(config.num_labels)]
+        self.labels = tag_labels(self.tag_names)
         # Windows as in training; models trained elsewhere get the position limit.
         self.max_chars = min(getattr(config, "window_max_length", 512), config.max_position_embeddings) - 2
         self.overlap = min(getattr(config, "window_overlap", DEFAULT_OVERLAP), self.max_chars // 4)

@@ -11,12 +11,22 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from training.annotations import FROM_NAME, TO_NAME, Document, Span, check_document, load_task_file, save_document
+from training.annotations import (
+    FROM_NAME,
+    LABEL_CONFIG,
+    TO_NAME,
+    Document,
+    Span,
+    check_document,
+    labels_from_xml,
+    load_task_file,
+    save_document,
+)
 from training.errors import XiezuoError
 from training.text import normalise, read_article
 
 DEFAULT_PROJECT = "xiezuo-ner"
-LABEL_CONFIG = Path(__file__).resolve().parent.parent / "annotations" / "label_config.xml"
+PROJECT_LABEL_CONFIG = Path(__file__).resolve().parent.parent / "annotations" / LABEL_CONFIG
 
 
 def connect():
@@ -45,7 +55,7 @@ def find_or_create_project(client, title: str):
     for project in client.projects.list():
         if project.title == title:
             return project
-    return client.projects.create(title=title, label_config=LABEL_CONFIG.read_text(encoding="utf-8"))
+    return client.projects.create(title=title, label_config=PROJECT_LABEL_CONFIG.read_text(encoding="utf-8"))
 
 
 def server_tasks(client, project_id: int) -> list:
@@ -173,12 +183,16 @@ def pull(client, title: str, folder: Path, prefer: str | None = None) -> PullRes
     if project is None:
         raise XiezuoError(f"no Label Studio project titled {title!r}; push articles first")
     result = PullResult()
+    label_config = client.projects.get(id=project.id).label_config
+    labels = labels_from_xml(label_config, f"project {title!r}: label config")
     documents = [document for task in server_tasks(client, project.id) if (document := document_from_server_task(task))]
     for document in documents:
-        result.problems.extend(check_document(document, folder.parent))
+        result.problems.extend(check_document(document, labels, folder.parent))
     if result.problems:
         return result
     folder.mkdir(parents=True, exist_ok=True)
+    if not (folder / LABEL_CONFIG).exists():  # the labels travel with the annotations
+        (folder / LABEL_CONFIG).write_text(label_config, encoding="utf-8")
     for document in documents:
         target = folder / f"{document.doc_id}.json"
         if not target.exists():

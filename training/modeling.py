@@ -228,7 +228,8 @@ def build_model(
             name, num_labels=len(label_names), id2label=id2label, label2id=label2id, hidden_dropout_prob=model_config.dropout
         )
         config.use_crf = model_config.crf
-        model = model_class.from_pretrained(name, config=config)
+        # A head trained for another label set (a public dataset's) starts afresh; the encoder carries over.
+        model = model_class.from_pretrained(name, config=config, ignore_mismatched_sizes=True)
     except OSError as error:
         raise _hub_error(name, type(error).__name__) from None
     return tokenizer, model

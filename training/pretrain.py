@@ -17,6 +17,7 @@ import datasets
 from pydantic import Field
 from transformers import BertForMaskedLM, DataCollatorForLanguageModeling, Trainer, TrainingArguments, set_seed
 
+from training.annotations import load_tasks
 from training.config import ScratchEncoder, Strict, config_to_yaml, load_yaml, validated
 from training.dataset import windows
 from training.errors import XiezuoError
@@ -25,7 +26,7 @@ from training.text import normalise, read_article, simplified_view
 
 
 class PretrainData(Strict):
-    texts: list[Path] = Field(min_length=1)  # files or folders (*.txt, recursive) of raw articles
+    texts: list[Path] = Field(min_length=1)  # files or folders (recursive): raw articles (*.txt), task files (*.json)
     max_length: int = Field(ge=16, le=512)
 
 
@@ -53,10 +54,17 @@ def load_pretrain_config(path: Path, overrides: list[str] | None = None) -> Pret
 
 
 def article_texts(paths: list[Path]) -> list[str]:
-    files = [file for path in paths for file in (sorted(path.rglob("*.txt")) if path.is_dir() else [path])]
+    """Simplified views of raw articles (*.txt) and of the texts in Label Studio task files (*.json)."""
+    files = [file for path in paths for file in (sorted([*path.rglob("*.txt"), *path.rglob("*.json")]) if path.is_dir() else [path])]
     if not files:
         raise XiezuoError(f"no articles in {', '.join(map(str, paths))}")
-    return [simplified_view(normalise(read_article(file)).text) for file in files]
+    texts = []
+    for file in files:
+        if file.suffix == ".json":  # already normalised when it was annotated or imported
+            texts.extend(simplified_view(document.text) for document in load_tasks(file))
+        else:
+            texts.append(simplified_view(normalise(read_article(file)).text))
+    return texts
 
 
 def pretrain(config: PretrainConfig, progress: bool = True) -> Path:

@@ -33,7 +33,7 @@ from transformers import (
 )
 from transformers.trainer_utils import get_last_checkpoint
 
-from training.annotations import Document, load_documents
+from training.annotations import Document, folder_labels, load_documents
 from training.augment import augment
 from training.config import Config, config_to_yaml
 from training.dataset import IGNORE_INDEX, build_dataset, data_hash, select, tag_names
@@ -201,7 +201,7 @@ def train(config: Config, resume: bool = False, callbacks: list[TrainerCallback]
     split = config.data.split
     train_docs, dev_docs = select(documents, split.train), select(documents, split.dev)
     scheme = config.data.tagging_scheme
-    labels = tag_names(scheme)
+    labels = tag_names(scheme, folder_labels(config.data.annotations))
     model_train_docs = train_docs + augment(train_docs, config.data.augmentation_copies, config.seed)
     corpus = [simplified_view(document.text) for document in documents + model_train_docs]
     # Other torchrun processes build their identical vocabulary aside, away from the main one's folder.
@@ -209,7 +209,7 @@ def train(config: Config, resume: bool = False, callbacks: list[TrainerCallback]
     model.config.window_max_length = config.data.max_length
     model.config.window_overlap = config.data.window_overlap
     vocab = CharVocab(tokenizer)
-    window_settings = (scheme, config.data.max_length, config.data.window_overlap)
+    window_settings = (labels, scheme, config.data.max_length, config.data.window_overlap)
     train_set = build_dataset(model_train_docs, vocab, *window_settings).remove_columns(["doc_id", "char_start"])
     dev_set = build_dataset(dev_docs, vocab, *window_settings).remove_columns(["doc_id", "char_start"]) if dev_docs else None
 
@@ -241,6 +241,8 @@ def train(config: Config, resume: bool = False, callbacks: list[TrainerCallback]
     metadata = run_metadata(config, train_docs + dev_docs, vocab)
     metadata["train_runtime_s"] = round(trainer.state.log_history[-1].get("train_runtime", float("nan")), 1)
     metadata["global_step"] = trainer.state.global_step
+    metadata["epochs_run"] = round(trainer.state.epoch or 0.0, 3)
+    metadata["train_chars"] = sum(len(document.text) for document in model_train_docs)
     metadata["loss_curve"] = [[entry["step"], entry["loss"]] for entry in trainer.state.log_history if "loss" in entry]
     (model_dir / "metrics.json").write_text(json.dumps({"dev": metrics}, indent=2, ensure_ascii=False) + "\n")
     (model_dir / "training_config.yaml").write_text(config_to_yaml(config), encoding="utf-8")
