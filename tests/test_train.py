@@ -99,11 +99,15 @@ def test_pretrained_encoder_folder_feeds_training(synthetic_annotations, tmp_pat
         progress=False,
     )
     assert (encoder / "model.safetensors").is_file() and not (tmp_path / "models" / ".mlm.partial").exists()
-    tree = tiny_config_dict(synthetic_annotations, tmp_path / "models", epochs=2, eval_steps=10)
-    tree["model"].update(name_or_path=str(encoder), from_scratch=None)
+    tree = tiny_config_dict(synthetic_annotations, tmp_path / "models", epochs=2, eval_steps=2)
+    tree["model"].update(name_or_path=str(encoder), from_scratch=None, crf=True)
     model_dir = train(config_from_dict(tree, "from-encoder"), progress=False)
     mlm, tagger = load_file(encoder / "model.safetensors"), load_file(model_dir / "model.safetensors")
     assert mlm["bert.embeddings.word_embeddings.weight"].shape == tagger["bert.embeddings.word_embeddings.weight"].shape
+    # The CRF is not in the encoder folder: it starts at zero and learns (uninitialised memory gave a NaN loss).
+    losses = [loss for _, loss in json.loads((model_dir / "run.json").read_text())["loss_curve"]]
+    assert losses and all(0 < loss < 1e4 for loss in losses)
+    assert tagger["crf.transitions"].isfinite().all() and tagger["crf.transitions"].abs().max() < 100
 
 
 def test_pretraining_reads_raw_articles_and_task_files(synthetic_annotations, tmp_path):

@@ -145,6 +145,14 @@ class BertCrfForTokenClassification(BertForTokenClassification):
         self.crf = CRF(config.num_labels)
         self.post_init()
 
+    def _init_weights(self, module: nn.Module) -> None:
+        """A CRF missing from a checkpoint (an encoder or MLM folder) starts at zero, not in uninitialised memory."""
+        if isinstance(module, CRF):
+            for parameter in (module.start, module.end, module.transitions):
+                nn.init.zeros_(parameter)
+        else:
+            super()._init_weights(module)
+
     def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, labels=None, **kwargs):
         outputs = super().forward(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids, **kwargs)
         loss = None
