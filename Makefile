@@ -22,7 +22,7 @@ SEED := seeds/000_7a95b9ea3265a927.txt
 BENCHMARKS ?= ../shared/benchmarks
 PUBLIC_DATA := models/data/public-ner5
 
-.PHONY: setup labelstudio browser demo test bench public-ner5 transfer clean
+.PHONY: setup labelstudio browser demo test bench public-data public-ner5 mlm-public transfer clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,10 +61,11 @@ bench: setup
 	$(BIN)/python bench/train_throughput.py
 	$(BIN)/python bench/tag_throughput.py
 
-# The transfer lever of the offline model (README, "Transfer from public data"): import people,
-# places and organisations from public datasets under the project's five labels, train a tagger
-# on them from scratch, then fine-tune it on the seeds with 5-fold cross-validation.
-public-ner5: setup
+# Levers of the offline model that use public data (README, "Transfer from public data"):
+# import people, places and organisations from the public datasets under the project's five
+# labels; train a tagger on them from scratch (public-ner5) or pre-train the encoder on their
+# text (mlm-public); `transfer` cross-validates the seeds fine-tuned from public-ner5.
+public-data: setup
 	mkdir -p $(PUBLIC_DATA) && cp annotations/label_config.xml $(PUBLIC_DATA)/
 	$(RUN) import cluener $(BENCHMARKS)/cluener2020/train.json $(BENCHMARKS)/cluener2020/dev.json --out $(PUBLIC_DATA) --force \
 		--map name=PERSON --map address=REGION --map company=ORG --map government=ORG --map organization=ORG
@@ -72,7 +73,12 @@ public-ner5: setup
 		$(BENCHMARKS)/msra/msra_test_bio.txt --out $(PUBLIC_DATA) --force --map LOC=REGION --map ORG=ORG --map PER=PERSON
 	$(RUN) import weibo $(BENCHMARKS)/weibo/weiboNER_2nd_conll.train $(BENCHMARKS)/weibo/weiboNER_2nd_conll.dev \
 		$(BENCHMARKS)/weibo/weiboNER_2nd_conll.test --out $(PUBLIC_DATA) --force --map PER.NAM=PERSON --map GPE.NAM=REGION --map ORG.NAM=ORG
+
+public-ner5: public-data
 	$(RUN) train --config configs/public-ner5.yaml
+
+mlm-public: public-data
+	$(RUN) pretrain --config configs/pretrain-public.yaml
 
 transfer: public-ner5
 	$(RUN) cv --config configs/offline-transfer.yaml --folds 5
