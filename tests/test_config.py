@@ -17,10 +17,18 @@ def write(tmp_path: Path, edit) -> Path:
     return path
 
 
-@pytest.mark.parametrize("name", ["offline-small.yaml", "bert-base-chinese.yaml"])
+@pytest.mark.parametrize("name", ["offline-small.yaml", "bert-base-chinese.yaml", "public-ner5.yaml", "offline-transfer.yaml"])
 def test_shipped_configs_are_valid(name):
     config = load_config(PROJECT / "configs" / name)
     assert config.data.split.train
+
+
+@pytest.mark.parametrize("name", ["pretrain-small.yaml", "pretrain-public.yaml"])
+def test_shipped_pretraining_configs_are_valid_and_match_the_offline_shape(name):
+    from training.pretrain import load_pretrain_config
+
+    config = load_pretrain_config(PROJECT / "configs" / name)
+    assert config.encoder == load_config(PROJECT / "configs" / "offline-small.yaml").model.from_scratch
 
 
 @pytest.mark.parametrize(
