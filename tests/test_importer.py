@@ -10,7 +10,7 @@ from tests.conftest import tiny_config_dict
 from training.annotations import check_document, folder_labels, load_documents
 from training.cli import app
 from training.config import config_from_dict
-from training.importer import import_file, parse_mapping
+from training.importer import import_file, label_config, parse_mapping
 
 runner = CliRunner()
 
@@ -168,3 +168,13 @@ def test_a_trained_model_with_other_labels_is_a_starting_point(tiny_model, tmp_p
     assert json.loads((model_dir / "metrics.json").read_text())["dev"]["micro"]["f1"] > 0.9
     before, after = load_file(tiny_model / "model.safetensors"), load_file(model_dir / "model.safetensors")
     assert before["classifier.weight"].shape[0] == 11 and after["classifier.weight"].shape[0] == 5
+
+
+def test_cli_import_into_a_folder_whose_labels_lack_the_mapped_ones_writes_nothing(tmp_path):
+    source = write_lines(tmp_path / "train.json", [json.dumps(item, ensure_ascii=False) for item in CLUENER])
+    out = tmp_path / "imported"
+    out.mkdir()
+    (out / "label_config.xml").write_text(label_config(["REGION"]), encoding="utf-8")
+    result = runner.invoke(app, ["import", "cluener", str(source), "--out", str(out), "--map", "address=REGION", "--map", "company=ORG"])
+    assert result.exit_code == 1 and "does not name ['ORG']" in result.output
+    assert sorted(path.name for path in out.iterdir()) == ["label_config.xml"]

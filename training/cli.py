@@ -172,10 +172,12 @@ def import_(
     labels = list(mapping.values()) if mapping else sorted({label for result in results for label in result.kept})
     labels = list(dict.fromkeys(labels))
     config_path = out / LABEL_CONFIG
-    if config_path.exists() and set(labels) - set(folder_labels(out)):
-        raise XiezuoError(f"{config_path} does not name {sorted(set(labels) - set(folder_labels(out)))}; use another --out or edit it")
-    out.mkdir(parents=True, exist_ok=True)
-    if not config_path.exists():
+    if config_path.exists():  # importing into a folder that already names its labels
+        unnamed = sorted(set(labels) - set(folder_labels(out)))
+        if unnamed:
+            raise XiezuoError(f"{config_path} does not name {unnamed}; use another --out or edit it")
+    else:
+        out.mkdir(parents=True, exist_ok=True)
         config_path.write_text(label_config(labels), encoding="utf-8")
     table = Table("", *(target.name for target in targets), title=f"Imported into {out}")
     table.add_row("sentences", *(str(len(result.documents)) for result in results))
