@@ -78,6 +78,7 @@ def tiny_config_dict(annotations: Path, output_dir: Path, **training) -> dict:
             "max_length": 48,
             "window_overlap": 8,
             "augmentation_copies": 0,
+            "word_swap_rate": 0.0,
         },
         "model": {
             "name_or_path": None,

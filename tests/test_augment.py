@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -40,7 +41,7 @@ def test_augmentation_does_not_depend_on_string_hashing():
     import subprocess
     import sys
 
-    script = "from pathlib import Path; from training.annotations import load_documents; from training.augment import augment; print(augment(load_documents(Path('annotations'))[:1], 1, 3)[0].text[:400])"
+    script = "from pathlib import Path; from training.annotations import load_documents; from training.augment import augment; print(augment(load_documents(Path('annotations'))[:1], 1, 3, word_swap_rate=0.5)[0].text[:400])"
     outputs = {
         subprocess.run([sys.executable, "-c", script], cwd=PROJECT, capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
         for seed in ("1", "2")
@@ -59,3 +60,27 @@ def test_other_label_sets_swap_in_their_own_mentions_only():
     for copy in augment(documents, copies=5, seed=3):
         assert check_document(copy, ("PER", "LOC")) == []
         assert {(s.label, s.text) for s in copy.spans} <= {("PER", "张三"), ("PER", "李四"), ("LOC", "北京"), ("LOC", "上海")}
+
+
+def _outside_spans(document) -> str:
+    """The document's text with every entity cut out (a | where it was)."""
+    parts, position = [], 0
+    for span in document.spans:
+        parts.append(document.text[position : span.start])
+        position = span.end
+    return "|".join(parts + [document.text[position:]])
+
+
+def test_word_swap_changes_context_words_but_not_entities_numbers_or_counters():
+    documents = load_documents(PROJECT / "annotations")[:1]
+    plain = augment(documents, 1, seed=4)[0]
+    swapped = augment(documents, 1, seed=4, word_swap_rate=1.0)[0]
+    assert check_document(swapped) == []
+    assert [(s.label, s.text) for s in swapped.spans] == [(s.label, s.text) for s in plain.spans]
+    assert _outside_spans(swapped) != _outside_spans(plain)
+    # a number and the word after it (3名, 229人次) tell counts from money: both stay
+    number_then_char = re.compile(r"\d+\D")
+    assert number_then_char.findall(_outside_spans(swapped)) == number_then_char.findall(_outside_spans(plain))
+    # punctuation, which often delimits entities (lists of places), stays
+    punctuation = re.compile(r"[、，,。；;：:（）()]")
+    assert punctuation.findall(_outside_spans(swapped)) == punctuation.findall(_outside_spans(plain))

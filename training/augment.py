@@ -10,19 +10,28 @@ Replacements come from maintained data and from the training documents themselve
 - PERSON: Faker `zh_CN` names;
 - AMOUNT and DATE: generated in the seeds' styles (万元, 亿元, 余/多; 年月日, 去年X月, ISO datetimes).
 Other label sets (imported public data) draw only from the training documents' own mentions.
+
+Each copy also swaps a share of the content words *outside* entities (nouns, verbs, adjectives,
+adverbs, idioms) for other words of the same part of speech from jieba's dictionary. Without
+this, the entity slots are the only text that changes between copies, and a model trained from
+scratch learns that any text it has not memorised is an entity (spurious REGION on 牡丹, 开刀).
 Offsets are rebuilt as the text is, so every new span satisfies text[start:end] == span.text.
 Only training documents are augmented; dev and test documents never are.
 """
 
 from __future__ import annotations
 
+import logging
 import random
+import re
 from collections import defaultdict
+from functools import lru_cache
 
 from faker import Faker
 
 from training.annotations import LABELS, Document, Span
 from training.baseline import region_names
+from training.text import simplified_view
 
 ORG_TYPES = (
     "人民医院", "第一人民医院", "中医院", "卫生院", "教育局", "人社局", "就业局", "农业农村局", "乡村振兴局",
@@ -82,22 +91,81 @@ class MentionSampler:
         return _date(rng)  # DATE
 
 
-def replace_mentions(document: Document, sample: MentionSampler, copy: int) -> Document:
-    """One new document: every gold span replaced by a sampled mention of its label."""
+# Content words that may be swapped; names (nr, ns, nt, nz), numbers (m), times (t) and function
+# words (p, c, u, f) stay, since they are entities or the cues that mark them.
+SWAP_TAGS = ("n", "vn", "v", "a", "ad", "an", "d", "i", "l")
+MIN_WORD_FREQ = 50  # common dictionary words only: rare entries are often names jieba has not tagged as such
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.posseg
+
+
+class WordSwapper:
+    """Replaces content words outside entities, each with probability `rate`, by jieba dictionary words of the same tag."""
+
+    def __init__(self, rate: float, seed: int):
+        self.rate = rate
+        self.rng = random.Random(seed)
+        posseg = _jieba()
+        posseg.dt.tokenizer.initialize()  # loads the dictionary once; a no-op afterwards
+        frequency = posseg.dt.tokenizer.FREQ
+        pools: dict[str, list[str]] = defaultdict(list)
+        for word, tag in posseg.dt.word_tag_tab.items():
+            if tag in SWAP_TAGS and frequency.get(word, 0) >= MIN_WORD_FREQ and re.fullmatch(r"[\u4e00-\u9fff]{1,4}", word):
+                pools[tag].append(word)
+        self.pools = {tag: sorted(words) for tag, words in pools.items()}
+        self.words: dict[str, list[tuple[int, int, str]]] = {}
+
+    def segment(self, document: Document) -> list[tuple[int, int, str]]:
+        """(start, end, tag) of the document's swappable words, segmented once on the simplified view."""
+        if document.doc_id not in self.words:
+            words, position = [], 0
+            for word, tag in _jieba().lcut(simplified_view(document.text)):
+                if tag in self.pools:
+                    words.append((position, position + len(word), tag))
+                position += len(word)
+            self.words[document.doc_id] = words
+        return self.words[document.doc_id]
+
+    def __call__(self, text: str, start: int, end: int, words: list[tuple[int, int, str]]) -> str:
+        """`text[start:end]` (no entity inside) with some of its whole words swapped."""
+        parts, position = [], start
+        for word_start, word_end, tag in words:
+            after_number = word_start > 0 and text[word_start - 1].isdigit()  # 3名, 229人次: cues that a number is no AMOUNT
+            if word_start >= start and word_end <= end and not after_number and self.rng.random() < self.rate:
+                parts.append(text[position:word_start])
+                parts.append(self.rng.choice(self.pools[tag]))
+                position = word_end
+        parts.append(text[position:end])
+        return "".join(parts)
+
+
+def replace_mentions(document: Document, sample: MentionSampler, copy: int, swap: WordSwapper | None = None) -> Document:
+    """One new document: every gold span replaced by a sampled mention of its label, and
+    (with `swap`) some words between them replaced too."""
+    words = swap.segment(document) if swap else []
     parts, spans, position, length = [], [], 0, 0
-    for span in sorted(document.spans):
-        parts.append(document.text[position : span.start])
-        length += span.start - position
-        mention = sample(span.label)
-        spans.append(Span(length, length + len(mention), span.label, mention))
-        parts.append(mention)
-        length += len(mention)
+    for span in sorted(document.spans) + [Span(len(document.text), len(document.text), "", "")]:
+        between = swap(document.text, position, span.start, words) if swap else document.text[position : span.start]
+        parts.append(between)
+        length += len(between)
+        if span.label:  # the sentinel above only flushes the text after the last entity
+            mention = sample(span.label)
+            spans.append(Span(length, length + len(mention), span.label, mention))
+            parts.append(mention)
+            length += len(mention)
         position = span.end
-    parts.append(document.text[position:])
     return Document(doc_id=f"{document.doc_id}~aug{copy}", text="".join(parts), spans=spans)
 
 
-def augment(documents: list[Document], copies: int, seed: int) -> list[Document]:
+def augment(documents: list[Document], copies: int, seed: int, word_swap_rate: float = 0.0) -> list[Document]:
     """`copies` mention-replaced versions of each document (the originals are not included)."""
     sample = MentionSampler(documents, seed)
-    return [replace_mentions(document, sample, copy) for copy in range(copies) for document in documents]
+    swap = WordSwapper(word_swap_rate, seed) if word_swap_rate > 0 and copies else None
+    return [replace_mentions(document, sample, copy, swap) for copy in range(copies) for document in documents]

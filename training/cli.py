@@ -299,9 +299,15 @@ def cv(
     config: Annotated[Path, typer.Option(help="YAML config; its split is replaced by the folds.")],
     folds: Annotated[int, typer.Option(help="Number of folds (documents are never split).")] = 5,
     out: Annotated[Optional[Path], typer.Option(help="Report folder (default: <output_dir>/<run_name>-cv).")] = None,
+    dev_fold: Annotated[
+        bool, typer.Option(help="Hold the next fold out of training for early stopping, instead of training on all other folds.")
+    ] = False,
     set_: Annotated[list[str], typer.Option("--set", help="Override a key: --set training.epochs=3")] = [],
 ) -> None:
     """k-fold cross-validation by document: one model per fold, per-fold and pooled figures.
+
+    Each fold trains on all other documents for the config's whole schedule (no early stopping),
+    as the usual k-fold protocol does; `--dev-fold` holds one fold out for early stopping.
 
     Example: `xiezuo-ner cv --config configs/offline-small.yaml --folds 5`
     """
@@ -310,7 +316,7 @@ def cv(
 
     resolved = load_config(config, set_)
     folder = out or resolved.output_dir / f"{resolved.run_name}-cv"
-    report = cross_validate(resolved, folds, folder)
+    report = cross_validate(resolved, folds, folder, dev_fold)
     _print_scores(report)
     console.print(f"pooled micro F1 {report['systems']['model']['micro']['f1']:.3f}; reports in {folder}")
 

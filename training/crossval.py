@@ -1,7 +1,9 @@
 """k-fold cross-validation by document: one model per fold, one pooled report.
 
-Each fold tests on its own documents, stops early on the next fold's
-documents, and trains on the rest, so no document is ever in train and test.
+Each fold tests on its own documents and trains on all the others for the
+config's whole schedule, the usual k-fold protocol; with `dev`, the next fold's
+documents are held out for early stopping instead. No document is ever in
+train and test.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from training.evaluate import evaluate_documents, pooled_report, write_report
 from training.train import train
 
 
-def fold_configs(config: Config, k: int, folder: Path) -> list[Config]:
+def fold_configs(config: Config, k: int, folder: Path, dev: bool = False) -> list[Config]:
     doc_ids = [document.doc_id for document in load_documents(config.data.annotations)]
     return [
         config.model_copy(
@@ -27,15 +29,15 @@ def fold_configs(config: Config, k: int, folder: Path) -> list[Config]:
                 "data": config.data.model_copy(update={"split": SplitConfig(**split)}),
             }
         )
-        for index, split in enumerate(folds(doc_ids, k, config.seed))
+        for index, split in enumerate(folds(doc_ids, k, config.seed, dev))
     ]
 
 
-def cross_validate(config: Config, k: int, folder: Path, progress: bool = True) -> dict:
+def cross_validate(config: Config, k: int, folder: Path, dev: bool = False, progress: bool = True) -> dict:
     """Train and test k folds, write the pooled report.{json,md,html} to `folder`, return it."""
     documents = load_documents(config.data.annotations)
     fold_reports, fold_documents, timings = [], [], []
-    for fold_config in fold_configs(config, k, folder):
+    for fold_config in fold_configs(config, k, folder, dev):
         started = time.perf_counter()
         model_dir = train(fold_config, progress=progress)
         timings.append(round(time.perf_counter() - started, 1))
@@ -47,5 +49,5 @@ def cross_validate(config: Config, k: int, folder: Path, progress: bool = True) 
     report = pooled_report(fold_reports, fold_documents, f"{config.run_name} ({k}-fold cross-validation)")
     report["train_seconds_per_fold"] = timings
     write_report(report, folder)
-    (folder / "cv_config.json").write_text(json.dumps({"folds": k, "config": config.model_dump(mode="json")}, indent=2) + "\n")
+    (folder / "cv_config.json").write_text(json.dumps({"folds": k, "dev_fold": dev, "config": config.model_dump(mode="json")}, indent=2) + "\n")
     return report

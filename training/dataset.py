@@ -163,8 +163,11 @@ def select(documents: list[Document], names: list[str]) -> list[Document]:
     return [document for name in names for document in by_id.get(name) or by_file[name]]
 
 
-def folds(doc_ids: list[str], k: int, seed: int) -> list[dict[str, list[str]]]:
-    """k-fold by document: each fold tests on its documents, uses the next fold's as dev, trains on the rest."""
+def folds(doc_ids: list[str], k: int, seed: int, dev: bool = False) -> list[dict[str, list[str]]]:
+    """k-fold by document: each fold tests on its documents and trains on the rest.
+
+    With `dev`, the next fold's documents are held out of training for early stopping.
+    """
     if not 2 <= k <= len(doc_ids):
         raise XiezuoError(f"--folds must be between 2 and the number of documents ({len(doc_ids)}), got {k}")
     shuffled = sorted(doc_ids)
@@ -172,7 +175,7 @@ def folds(doc_ids: list[str], k: int, seed: int) -> list[dict[str, list[str]]]:
     groups = [shuffled[index::k] for index in range(k)]
     result = []
     for index in range(k):
-        test, dev = groups[index], (groups[(index + 1) % k] if k > 2 else [])
-        train = [doc_id for group in groups for doc_id in group if doc_id not in test and doc_id not in dev]
-        result.append({"train": train, "dev": dev, "test": test})
+        test, held = groups[index], (groups[(index + 1) % k] if dev and k > 2 else [])
+        train = [doc_id for group in groups for doc_id in group if doc_id not in test and doc_id not in held]
+        result.append({"train": train, "dev": held, "test": test})
     return result

@@ -202,7 +202,7 @@ def train(config: Config, resume: bool = False, callbacks: list[TrainerCallback]
     train_docs, dev_docs = select(documents, split.train), select(documents, split.dev)
     scheme = config.data.tagging_scheme
     labels = tag_names(scheme, folder_labels(config.data.annotations))
-    model_train_docs = train_docs + augment(train_docs, config.data.augmentation_copies, config.seed)
+    model_train_docs = train_docs + augment(train_docs, config.data.augmentation_copies, config.seed, config.data.word_swap_rate)
     corpus = [simplified_view(document.text) for document in documents + model_train_docs]
     # Other torchrun processes build their identical vocabulary aside, away from the main one's folder.
     tokenizer, model = build_model(config.model, labels, corpus, work if main_process else Path(tempfile.mkdtemp()))
