@@ -1,11 +1,13 @@
+import random
 import re
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from training.annotations import LABELS, check_document, load_documents
-from training.augment import augment
+from training.augment import RegionShapes, augment
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -84,3 +86,20 @@ def test_word_swap_changes_context_words_but_not_entities_numbers_or_counters():
     # punctuation, which often delimits entities (lists of places), stays
     punctuation = re.compile(r"[、，,。；;：:（）()]")
     assert punctuation.findall(_outside_spans(swapped)) == punctuation.findall(_outside_spans(plain))
+
+
+@pytest.mark.parametrize("gold", ["廣州市白云區", "广州市天河区沙河街道", "临夏市枹罕镇王坪村", "安顺市紫云自治县", "格凸河镇二关村"])
+def test_region_replacements_keep_the_shape_of_a_chain(gold):
+    """A chain of places is one REGION; replacements must be chains of the same levels, or the model learns to split them."""
+    shapes, rng = RegionShapes(), random.Random(0)
+    gold_shape, gold_end = shapes.parse(gold)
+    assert gold_end == len(gold) and len(gold_shape) >= 2
+    for _ in range(20):
+        drawn = shapes.region(gold, rng)
+        assert shapes.parse(drawn) == (gold_shape, len(drawn)), drawn
+
+
+def test_short_forms_stay_short_and_one_character_forms_are_province_abbreviations():
+    shapes, rng = RegionShapes(), random.Random(0)
+    assert all(len(shapes.region("粤", rng)) == 1 for _ in range(20))
+    assert all(shapes.parse(shapes.region("南沙", rng))[0] == [] or shapes.suffix(shapes.region("南沙", rng)) == "" for _ in range(20))

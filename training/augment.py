@@ -3,10 +3,12 @@ for another of its type, so a model trained from scratch sees many more names, a
 dates in the contexts the seeds use.
 
 Replacements come from maintained data and from the training documents themselves:
-- REGION: administrative divisions from cpca's table (full names and suffix-less short forms)
-  and the training documents' own REGION mentions (粤, 黔, 穗 ...);
-- ORG: a region plus an organisation type in the seeds' style (人民医院, 教育局, 工作队 ...),
-  Faker `zh_CN` company names, and the training documents' ORG mentions;
+- REGION: administrative divisions from cpca's table in the shape of the gold mention (a chain
+  廣州市白云區 becomes another 市 and 区, 枹罕镇王坪村 another 镇 and 村, a short form 南沙 another
+  short form), and the training documents' own REGION mentions (粤, 黔, 穗 ...);
+- ORG: the gold name with its leading region swapped (临夏市医院 → 某某县医院), a region plus an
+  organisation type in the seeds' style (人民医院, 教育局, 工作队 ...), Faker `zh_CN` company
+  names, and the training documents' ORG mentions;
 - PERSON: Faker `zh_CN` names;
 - AMOUNT and DATE: generated in the seeds' styles (万元, 亿元, 余/多; 年月日, 去年X月, ISO datetimes).
 Other label sets (imported public data) draw only from the training documents' own mentions.
@@ -30,7 +32,7 @@ from functools import lru_cache
 from faker import Faker
 
 from training.annotations import LABELS, Document, Span
-from training.baseline import region_names
+from training.baseline import REGION_SUFFIXES, division_names, region_names
 from training.text import simplified_view
 
 ORG_TYPES = (
@@ -38,6 +40,9 @@ ORG_TYPES = (
     "第一中学", "第四中学", "民族中学", "实验小学", "中心小学", "幼儿园", "职业技术学校", "区委", "县委",
     "人民政府", "政协", "扶贫办", "供销社", "投资有限公司", "农业发展有限公司", "协作工作队", "工作组", "日报", "融媒体中心",
 )
+LOCAL_SUFFIXES = ("街道", "社区", "镇", "乡", "村")  # below the counties cpca lists
+# The official one-character forms of the provincial-level divisions (粤 for 广东, 黔 for 贵州).
+PROVINCE_ABBREVIATIONS = "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝川蜀黔贵滇云藏陕秦甘陇青宁新港澳台"
 AMOUNT_UNITS = ("万元", "亿元", "元", "万余元", "多万元", "余万元", "万")
 
 
@@ -61,6 +66,61 @@ def _date(rng: random.Random) -> str:
     )
 
 
+class RegionShapes:
+    """Reads the shape of a region mention and draws another region of that shape."""
+
+    def __init__(self) -> None:
+        self.suffixes = sorted(REGION_SUFFIXES + LOCAL_SUFFIXES, key=len, reverse=True)  # 社区 before 区
+        full = division_names()
+        self.full = set(full)
+        self.longest = max(map(len, full))
+        self.by_suffix: dict[str, list[str]] = defaultdict(list)
+        for name in full:
+            self.by_suffix[self.suffix(name)].append(name)
+        self.short = sorted(set(region_names()) - self.full)
+        # Stems for names cpca does not list, without level characters, so 某某镇 never reads as two places.
+        self.stems = [name for name in self.short if len(name) <= 3 and not any(char in name for char in "省市县区州镇乡村盟旗街社")]
+        # A name cpca does not list (紫云自治县, 王坪村): a short stem and a level suffix.
+        self.other = re.compile(rf"[\u4e00-\u9fff]{{1,4}}?(?:{'|'.join(self.suffixes)})")
+
+    def suffix(self, name: str) -> str:
+        return next((suffix for suffix in self.suffixes if name.endswith(suffix)), "")
+
+    def parse(self, mention: str) -> tuple[list[str], int]:
+        """The shape of the regions `mention` starts with ("division:县", "other:村", ...) and where they end."""
+        text, shape, position = simplified_view(mention), [], 0
+        while position < len(text):
+            size = next((size for size in range(min(self.longest, len(text) - position), 1, -1) if text[position : position + size] in self.full), 0)
+            if size:
+                shape.append("division:" + self.suffix(text[position : position + size]))
+                position += size
+                continue
+            match = self.other.match(text, position)
+            if not match:
+                break
+            shape.append("other:" + self.suffix(match.group()))
+            position = match.end()
+        return shape, position
+
+    def draw(self, shape: list[str], rng: random.Random) -> str:
+        parts = []
+        for kind, _, suffix in (part.partition(":") for part in shape):
+            if kind == "division" and self.by_suffix[suffix]:
+                parts.append(rng.choice(self.by_suffix[suffix]))
+            else:
+                parts.append(rng.choice(self.stems) + suffix)
+        return "".join(parts)
+
+    def region(self, mention: str, rng: random.Random) -> str:
+        """A region shaped like `mention`; a short form (南沙, 粤) when it has no level suffix."""
+        shape, end = self.parse(mention)
+        if len(mention) == 1:
+            return rng.choice(PROVINCE_ABBREVIATIONS)
+        if not shape or end < len(mention):
+            return rng.choice(self.short)
+        return self.draw(shape, rng)
+
+
 class MentionSampler:
     """Draws a replacement mention for a label; `own` are the training documents' mentions."""
 
@@ -73,14 +133,19 @@ class MentionSampler:
             for span in document.spans:
                 self.own[span.label].append(span.text)
         self.regions = list(region_names())
+        self.shapes = RegionShapes()
 
-    def __call__(self, label: str) -> str:
+    def __call__(self, label: str, gold: str) -> str:
+        """A replacement for the gold mention `gold` of `label`."""
         rng = self.rng
         if label not in LABELS or (self.own[label] and rng.random() < 0.3):
             return rng.choice(self.own[label])
         if label == "REGION":
-            return rng.choice(self.regions)
+            return self.shapes.region(gold, rng)
         if label == "ORG":
+            shape, end = self.shapes.parse(gold)
+            if shape and len(gold) - end >= 2 and rng.random() < 0.6:  # 临夏市医院: a new region, the same or another body
+                return self.shapes.draw(shape, rng) + (gold[end:] if rng.random() < 0.5 else rng.choice(ORG_TYPES))
             if rng.random() < 0.25:
                 return self.faker.company()
             return rng.choice(self.regions) + rng.choice(ORG_TYPES)
@@ -156,7 +221,7 @@ def replace_mentions(document: Document, sample: MentionSampler, copy: int, swap
         parts.append(between)
         length += len(between)
         if span.label:  # the sentinel above only flushes the text after the last entity
-            mention = sample(span.label)
+            mention = sample(span.label, span.text)
             spans.append(Span(length, length + len(mention), span.label, mention))
             parts.append(mention)
             length += len(mention)

@@ -39,23 +39,28 @@ REGION_SUFFIXES = ("特别行政区", "自治州", "自治县", "自治区", "�
 
 
 @lru_cache(maxsize=1)
-def region_names() -> tuple[str, ...]:
-    """Administrative-division names and their suffix-less short forms (two characters or more), longest first."""
+def division_names() -> tuple[str, ...]:
+    """China's provinces, prefectures and counties by their full names (平塘县), sorted."""
     # Read cpca's data file without importing cpca (its import needs pkg_resources and loads pandas).
     spec = importlib.util.find_spec("cpca")
     if spec is None or not spec.submodule_search_locations:
         raise XiezuoError("the rules baseline needs the package cpca: pip install cpca")
     table = Path(spec.submodule_search_locations[0]) / "resources" / "adcodes.csv"
-    names: set[str] = set()
     with table.open(encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            name = row["name"]
-            names.add(name)
-            for suffix in REGION_SUFFIXES:
-                if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-                    short = name[: -len(suffix)]
-                    names.add(re.sub(r"(苗族|布依族|彝族|回族|土家族|侗族|壮族|藏族|羌族|瑶族|蒙古族|维吾尔)+$", "", short) or short)
-                    break
+        return tuple(sorted({row["name"] for row in csv.DictReader(handle)}))
+
+
+@lru_cache(maxsize=1)
+def region_names() -> tuple[str, ...]:
+    """Administrative-division names and their suffix-less short forms (two characters or more), longest first."""
+    names: set[str] = set()
+    for name in division_names():
+        names.add(name)
+        for suffix in REGION_SUFFIXES:
+            if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+                short = name[: -len(suffix)]
+                names.add(re.sub(r"(苗族|布依族|彝族|回族|土家族|侗族|壮族|藏族|羌族|瑶族|蒙古族|维吾尔)+$", "", short) or short)
+                break
     # Longest first for the regex; ties by name, so the order never depends on string hashing.
     return tuple(sorted((name for name in names if len(name) >= 2), key=lambda name: (-len(name), name)))
 
