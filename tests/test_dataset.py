@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from transformers import BertTokenizerFast
@@ -72,11 +73,13 @@ def test_examples_align_labels_to_characters(tmp_path):
         assert example["labels"][0] == example["labels"][-1] == -100
 
 
-def test_folds_never_share_a_document_between_train_dev_and_test():
+@pytest.mark.parametrize("dev", [False, True])
+def test_folds_never_share_a_document_between_train_dev_and_test(dev):
     doc_ids = [f"d{i}" for i in range(7)]
-    result = folds(doc_ids, 5, seed=1)
+    result = folds(doc_ids, 5, seed=1, dev=dev)
     assert sorted(d for fold in result for d in fold["test"]) == sorted(doc_ids)
     for fold in result:
         parts = [set(fold["train"]), set(fold["dev"]), set(fold["test"])]
         assert set().union(*parts) == set(doc_ids)
         assert sum(map(len, parts)) == len(doc_ids)
+        assert bool(fold["dev"]) == dev  # without a dev fold, each fold trains on every document it does not test
