@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from training.annotations import LABELS, check_document, load_documents
-from training.augment import RegionShapes, augment
+from training.augment import RegionShapes, _renumber, augment
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -103,3 +103,24 @@ def test_short_forms_stay_short_and_one_character_forms_are_province_abbreviatio
     shapes, rng = RegionShapes(), random.Random(0)
     assert all(len(shapes.region("粤", rng)) == 1 for _ in range(20))
     assert all(shapes.parse(shapes.region("南沙", rng))[0] == [] or shapes.suffix(shapes.region("南沙", rng)) == "" for _ in range(20))
+
+
+def test_person_replacements_are_as_long_as_the_gold_name():
+    from training.annotations import Document, Span
+
+    for name in ("马兴民", "卢健"):
+        document = Document("a", f"记者{name}报道", [Span(2, 2 + len(name), "PERSON", name)])
+        copies = augment([document], copies=20, seed=1)
+        assert {len(copy.spans[0].text) for copy in copies} == {len(name)}
+        assert len({copy.spans[0].text for copy in copies}) > 10  # and still many different names
+
+
+@pytest.mark.parametrize(("gold", "label"), [("1033.98萬元", "AMOUNT"), ("2750多万元", "AMOUNT"), ("2019-01-20 09:24", "DATE"), ("去年7月", "DATE"), ("2016年至2020年", "DATE")])
+def test_amounts_and_dates_get_new_numbers_in_the_gold_format(gold, label):
+    rng = random.Random(0)
+    drawn = {_renumber(gold, label, rng) for _ in range(20)}
+    assert len(drawn) > 5
+    for text in drawn:
+        assert re.sub(r"\d", "", text) == re.sub(r"\d", "", gold)  # the same words and marks around new numbers
+        if label == "AMOUNT" or "-" in gold:
+            assert [len(run) for run in re.findall(r"\d+", text)] == [len(run) for run in re.findall(r"\d+", gold)]

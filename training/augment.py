@@ -9,8 +9,9 @@ Replacements come from maintained data and from the training documents themselve
 - ORG: the gold name with its leading region swapped (临夏市医院 → 某某县医院), a region plus an
   organisation type in the seeds' style (人民医院, 教育局, 工作队 ...), Faker `zh_CN` company
   names, and the training documents' ORG mentions;
-- PERSON: Faker `zh_CN` names;
-- AMOUNT and DATE: generated in the seeds' styles (万元, 亿元, 余/多; 年月日, 去年X月, ISO datetimes).
+- PERSON: Faker `zh_CN` names as long as the gold name;
+- AMOUNT and DATE: the gold mention with new numbers (1033.98萬元 → 5182.07萬元), or generated in
+  the seeds' styles (万元, 亿元, 余/多; 年月日, 去年X月, ISO datetimes).
 Other label sets (imported public data) draw only from the training documents' own mentions.
 
 Each copy also swaps a share of the content words *outside* entities (nouns, verbs, adjectives,
@@ -64,6 +65,32 @@ def _date(rng: random.Random) -> str:
             f"{year}年至{year + rng.randint(1, 4)}年", f"{year}年前三季度",
         ]
     )
+
+
+def _renumber(gold: str, label: str, rng: random.Random) -> str:
+    """`gold` with every number redrawn in its own format: 1033.98萬元 → 5182.07萬元, 2019-01-20 09:24 → 2013-06-11 17:42."""
+
+    def redraw(match: re.Match[str]) -> str:
+        digits = match.group()
+        before, after = gold[match.start() - 1 : match.start()], gold[match.end() : match.end() + 1]
+        if before == ".":  # decimals
+            return "".join(rng.choice("0123456789") for _ in digits)
+        if label == "AMOUNT":  # as many digits as the gold's
+            value = rng.randint(10 ** (len(digits) - 1), 10 ** len(digits) - 1)
+        elif len(digits) == 4:
+            value = rng.randint(2010, 2025)  # a year
+        elif after == "月" or (before == "-" and after == "-"):
+            value = rng.randint(1, 12)
+        elif after == "日" or before == "-":
+            value = rng.randint(1, 28)
+        elif after == ":" and before != ":":
+            value = rng.randint(0, 23)
+        else:
+            value = rng.randint(0, 59) if before == ":" else rng.randint(1, 31)
+        fixed_width = before in ("-", ":") or after in ("-", ":")  # ISO dates and times: 2019-01-20 09:24
+        return f"{value:0{len(digits)}d}" if fixed_width else str(value)
+
+    return re.sub(r"\d+", redraw, gold)
 
 
 class RegionShapes:
@@ -149,8 +176,11 @@ class MentionSampler:
             if rng.random() < 0.25:
                 return self.faker.company()
             return rng.choice(self.regions) + rng.choice(ORG_TYPES)
-        if label == "PERSON":
-            return self.faker.name()
+        if label == "PERSON":  # as long as the gold name: Faker's are mostly two characters, the seeds' half three
+            names = (self.faker.name() for _ in range(20))
+            return next((name for name in names if len(name) == len(gold)), self.faker.name())
+        if rng.random() < 0.5:  # AMOUNT and DATE: the gold's format with new numbers, or one of the seeds' styles
+            return _renumber(gold, label, rng)
         if label == "AMOUNT":
             return _amount(rng)
         return _date(rng)  # DATE
