@@ -105,6 +105,7 @@ class RegionShapes:
         for name in full:
             self.by_suffix[self.suffix(name)].append(name)
         self.short = sorted(set(region_names()) - self.full)
+        self.short_set = set(self.short)
         # Stems for names cpca does not list, without level characters, so 某某镇 never reads as two places.
         self.stems = [name for name in self.short if len(name) <= 3 and not any(char in name for char in "省市县区州镇乡村盟旗街社")]
         # A name cpca does not list (紫云自治县, 王坪村): a short stem and a level suffix.
@@ -114,12 +115,17 @@ class RegionShapes:
         return next((suffix for suffix in self.suffixes if name.endswith(suffix)), "")
 
     def parse(self, mention: str) -> tuple[list[str], int]:
-        """The shape of the regions `mention` starts with ("division:县", "other:村", ...) and where they end."""
+        """The shape of the regions `mention` starts with ("division:县", "short:", "other:村", ...) and where they end."""
         text, shape, position = simplified_view(mention), [], 0
         while position < len(text):
             size = next((size for size in range(min(self.longest, len(text) - position), 1, -1) if text[position : position + size] in self.full), 0)
             if size:
                 shape.append("division:" + self.suffix(text[position : position + size]))
+                position += size
+                continue
+            size = self._short_size(text, position)
+            if size:
+                shape.append("short:")
                 position += size
                 continue
             match = self.other.match(text, position)
@@ -129,17 +135,27 @@ class RegionShapes:
             position = match.end()
         return shape, position
 
+    def _short_size(self, text: str, position: int) -> int:
+        """The length of the short form at `position` (广州 in 广东广州), or 0: none, or the stem of a name with a level (紫云 in 紫云自治县)."""
+        for size in (3, 2):
+            piece = text[position : position + size]
+            if len(piece) == size and piece in self.short_set:
+                return 0 if any(text.startswith(suffix, position + size) for suffix in self.suffixes) else size
+        return 0
+
     def draw(self, shape: list[str], rng: random.Random) -> str:
         parts = []
         for kind, _, suffix in (part.partition(":") for part in shape):
             if kind == "division" and self.by_suffix[suffix]:
                 parts.append(rng.choice(self.by_suffix[suffix]))
+            elif kind == "short":
+                parts.append(rng.choice(self.stems))
             else:
                 parts.append(rng.choice(self.stems) + suffix)
         return "".join(parts)
 
     def region(self, mention: str, rng: random.Random) -> str:
-        """A region shaped like `mention`; a short form (南沙, 粤) when it has no level suffix."""
+        """A region shaped like `mention`; a short form (南沙) for a mention it cannot read."""
         shape, end = self.parse(mention)
         if len(mention) == 1:
             return rng.choice(PROVINCE_ABBREVIATIONS)
