@@ -15,15 +15,17 @@ Replacements come from maintained data and from the training documents themselve
 Other label sets (imported public data) draw only from the training documents' own mentions.
 
 Each copy also swaps a share of the content words *outside* entities (nouns, verbs, adjectives,
-adverbs, idioms) for other words of the same part of speech from jieba's dictionary. Without
-this, the entity slots are the only text that changes between copies, and a model trained from
-scratch learns that any text it has not memorised is an entity (spurious REGION on 牡丹, 开刀).
+adverbs, idioms) for other words of the same part of speech from jieba's dictionary, and redraws
+the same share of the numbers there with any number of digits. Without this, the entity slots
+are the only text that changes between copies, and a model trained from scratch learns that any
+text it has not memorised is an entity (spurious REGION on 牡丹, 开刀; DATE on licence numbers).
 Offsets are rebuilt as the text is, so every new span satisfies text[start:end] == span.text.
 Only training documents are augmented; dev and test documents never are.
 """
 
 from __future__ import annotations
 
+import bisect
 import logging
 import random
 import re
@@ -245,16 +247,24 @@ class WordSwapper:
         return self.words[document.doc_id]
 
     def __call__(self, text: str, start: int, end: int, words: list[tuple[int, int, str]]) -> str:
-        """`text[start:end]` (no entity inside) with some of its whole words swapped."""
+        """`text[start:end]` (no entity inside) with some of its whole words swapped and some of its numbers redrawn."""
         parts, position = [], start
-        for word_start, word_end, tag in words:
+        for word_start, word_end, tag in words[bisect.bisect_left(words, (start,)) :]:
+            if word_end > end:
+                break
             after_number = word_start > 0 and text[word_start - 1].isdigit()  # 3名, 229人次: cues that a number is no AMOUNT
-            if word_start >= start and word_end <= end and not after_number and self.rng.random() < self.rate:
+            if not after_number and self.rng.random() < self.rate:
                 parts.append(text[position:word_start])
                 parts.append(self.rng.choice(self.pools[tag]))
                 position = word_end
         parts.append(text[position:end])
-        return "".join(parts)
+        # Counts, phone and licence numbers of any length are no DATE or AMOUNT without their unit.
+        return re.sub(r"\d+", lambda match: self._number(match.group()), "".join(parts))
+
+    def _number(self, digits: str) -> str:
+        if self.rng.random() >= self.rate:
+            return digits
+        return str(self.rng.randint(1, 9)) + "".join(self.rng.choice("0123456789") for _ in range(self.rng.randint(0, 11)))
 
 
 def replace_mentions(document: Document, sample: MentionSampler, copy: int, swap: WordSwapper | None = None) -> Document:
