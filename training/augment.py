@@ -148,7 +148,7 @@ class RegionShapes:
     def draw(self, shape: list[str], rng: random.Random) -> str:
         parts = []
         for kind, _, suffix in (part.partition(":") for part in shape):
-            if kind == "division" and self.by_suffix[suffix]:
+            if kind == "division":
                 parts.append(rng.choice(self.by_suffix[suffix]))
             elif kind == "short":
                 parts.append(rng.choice(self.stems))
@@ -158,9 +158,9 @@ class RegionShapes:
 
     def region(self, mention: str, rng: random.Random) -> str:
         """A region shaped like `mention`; a short form (南沙) for a mention it cannot read."""
-        shape, end = self.parse(mention)
         if len(mention) == 1:
             return rng.choice(PROVINCE_ABBREVIATIONS)
+        shape, end = self.parse(mention)
         if not shape or end < len(mention):
             return rng.choice(self.short)
         return self.draw(shape, rng)

@@ -45,7 +45,7 @@ class DataConfig(Strict):
     max_length: int = Field(ge=16, le=512)  # tokens per window including [CLS] and [SEP]
     window_overlap: int = Field(ge=0)  # characters shared by neighbouring windows
     augmentation_copies: int = Field(ge=0)  # mention-replaced copies of each training document (0: off)
-    word_swap_rate: float = Field(ge=0, le=1)  # share of content words outside entities swapped in each copy
+    word_swap_rate: float = Field(ge=0, le=1)  # share of content words and numbers outside entities redrawn in each copy
 
     @model_validator(mode="after")
     def _overlap_fits(self) -> "DataConfig":
