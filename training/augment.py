@@ -35,7 +35,7 @@ from functools import lru_cache
 from faker import Faker
 
 from training.annotations import LABELS, Document, Span
-from training.baseline import REGION_SUFFIXES, division_names, region_names
+from training.baseline import LOCAL_SUFFIXES, REGION_SUFFIXES, division_names, region_names
 from training.text import simplified_view
 
 ORG_TYPES = (
@@ -43,7 +43,6 @@ ORG_TYPES = (
     "第一中学", "第四中学", "民族中学", "实验小学", "中心小学", "幼儿园", "职业技术学校", "区委", "县委",
     "人民政府", "政协", "扶贫办", "供销社", "投资有限公司", "农业发展有限公司", "协作工作队", "工作组", "日报", "融媒体中心",
 )
-LOCAL_SUFFIXES = ("街道", "社区", "镇", "乡", "村")  # below the counties cpca lists
 # The official one-character forms of the provincial-level divisions (粤 for 广东, 黔 for 贵州).
 PROVINCE_ABBREVIATIONS = "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝川蜀黔贵滇云藏陕秦甘陇青宁新港澳台"
 AMOUNT_UNITS = ("万元", "亿元", "元", "万余元", "多万元", "余万元", "万")

@@ -36,6 +36,7 @@ ORG = re.compile(rf"[\u4e00-\u9fff]{{2,14}}?(?:{ORG_SUFFIXES})")
 ORG_STOP_CHARS = set("的在与和及到向为是了对把被由从将以等共并于也都又还就这那个名")
 PERSON = re.compile(r"(?:作者|编辑|记者|责任编辑|审核|监审|总监审|通讯员)[:：\s]*([\u4e00-\u9fff]{2,3})(?![\u4e00-\u9fff])")
 REGION_SUFFIXES = ("特别行政区", "自治州", "自治县", "自治区", "地区", "新区", "省", "市", "县", "区", "州", "盟", "旗")
+LOCAL_SUFFIXES = ("街道", "社区", "镇", "乡", "村")  # below the counties cpca lists
 
 
 @lru_cache(maxsize=1)
@@ -69,7 +70,7 @@ def region_names() -> tuple[str, ...]:
 def _region_pattern() -> re.Pattern[str]:
     # Chains (广州市白云区) are one span: one or more names in a row, with town/village tails.
     name = "|".join(map(re.escape, region_names()))
-    return re.compile(rf"(?:{name})+(?:[\u4e00-\u9fff]{{1,4}}?(?:镇|乡|街道|村|社区))*")
+    return re.compile(rf"(?:{name})+(?:[\u4e00-\u9fff]{{1,4}}?(?:{'|'.join(LOCAL_SUFFIXES)}))*")
 
 
 def _trim_org(text: str, start: int, end: int) -> int:
