@@ -19,8 +19,7 @@ from training.evaluate import evaluate_documents, pooled_report, write_report
 from training.train import train
 
 
-def fold_configs(config: Config, k: int, folder: Path, dev: bool = False) -> list[Config]:
-    doc_ids = [document.doc_id for document in load_documents(config.data.annotations)]
+def fold_configs(config: Config, doc_ids: list[str], k: int, folder: Path, dev: bool = False) -> list[Config]:
     return [
         config.model_copy(
             update={
@@ -37,7 +36,7 @@ def cross_validate(config: Config, k: int, folder: Path, dev: bool = False, prog
     """Train and test k folds, write the pooled report.{json,md,html} to `folder`, return it."""
     documents = load_documents(config.data.annotations)
     fold_reports, fold_documents, timings = [], [], []
-    for fold_config in fold_configs(config, k, folder, dev):
+    for fold_config in fold_configs(config, [document.doc_id for document in documents], k, folder, dev):
         started = time.perf_counter()
         model_dir = train(fold_config, progress=progress)
         timings.append(round(time.perf_counter() - started, 1))
