@@ -7,9 +7,13 @@ Replacements come from maintained data and from the training documents themselve
   廣州市白云區 becomes another 市 and 区, 枹罕镇王坪村 another 镇 and 村, a short form 南沙 another
   short form), and the training documents' own REGION mentions (粤, 黔, 穗 ...);
 - ORG: the gold name with its leading region swapped (临夏市医院 → 某某县医院), a region plus an
-  organisation type in the seeds' style (人民医院, 教育局, 工作队 ...), Faker `zh_CN` company
-  names, and the training documents' ORG mentions;
-- PERSON: Faker `zh_CN` names as long as the gold name;
+  organisation type in the seeds' style (人民医院, 教育局, 工作队 ...), organisation names from
+  jieba's dictionary (沈阳药科大学, 广东省科技厅), Faker `zh_CN` company names, and the training
+  documents' ORG mentions;
+- PERSON: names as long as the gold name, from jieba's dictionary (three-character words tagged
+  `nr` that start with a common surname: 孟富林, 向红玉; for two characters, a surname and one of
+  their given-name characters) or Faker `zh_CN` (whose 131 given names alone taught that 乔明孔
+  ends at 乔明);
 - AMOUNT and DATE: the gold mention with new numbers (1033.98萬元 → 5182.07萬元), or generated in
   the seeds' styles (万元, 亿元, 余/多; 年月日, 去年X月, ISO datetimes).
 Other label sets (imported public data) draw only from the training documents' own mentions.
@@ -46,6 +50,9 @@ ORG_TYPES = (
 # The official one-character forms of the provincial-level divisions (粤 for 广东, 黔 for 贵州).
 PROVINCE_ABBREVIATIONS = "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝川蜀黔贵滇云藏陕秦甘陇青宁新港澳台"
 AMOUNT_UNITS = ("万元", "亿元", "元", "万余元", "多万元", "余万元", "万")
+# How names of organisations end: keeps the dictionary's `nt` words that are names (教育局), not topics (世界大国).
+ORG_ENDINGS = ("局", "院", "校", "学", "会", "部", "委", "厅", "所", "司", "社", "行", "团", "中心", "办", "馆", "站", "队", "组", "报", "台", "厂", "处", "署", "室")
+DATE_UNITS = "年月日号时点分秒"  # a number before one of these is a date or a duration: never redrawn as a year
 
 
 def _amount(rng: random.Random) -> str:
@@ -165,6 +172,29 @@ class RegionShapes:
         return self.draw(shape, rng)
 
 
+PLACE_ENDINGS = REGION_SUFFIXES + LOCAL_SUFFIXES + ("庄", "屯", "堡", "山", "河")  # 康保县, 万泉庄: places the dictionary tags as names
+COMMON_SURNAMES = 120  # Faker's most frequent surnames: rarer ones (白, 乌) start too many words tagged as names (白沙糖)
+
+
+@lru_cache(maxsize=1)
+def dictionary_names() -> dict[str, list[str]]:
+    """From jieba's dictionary: three-character person names ("PERSON3"), their given-name
+    characters ("GIVEN", as often as they occur) and organisation names ("ORG")."""
+    from faker.providers.person.zh_CN import Provider
+
+    surnames = set(sorted(Provider.last_names, key=Provider.last_names.get, reverse=True)[:COMMON_SURNAMES])
+    names: dict[str, list[str]] = defaultdict(list)
+    for word, tag in _jieba().dt.word_tag_tab.items():
+        if not re.fullmatch(r"[\u4e00-\u9fff]+", word):
+            continue
+        if tag == "nr" and len(word) == 3 and word[0] in surnames and not word.endswith(PLACE_ENDINGS):
+            names["PERSON3"].append(word)
+            names["GIVEN"].extend(word[1:])
+        elif tag == "nt" and 3 <= len(word) <= 12 and word.endswith(ORG_ENDINGS):
+            names["ORG"].append(word)
+    return {key: sorted(words) for key, words in names.items()}
+
+
 class MentionSampler:
     """Draws a replacement mention for a label; `own` are the training documents' mentions."""
 
@@ -178,6 +208,7 @@ class MentionSampler:
                 self.own[span.label].append(span.text)
         self.regions = list(region_names())
         self.shapes = RegionShapes()
+        self.dictionary = dictionary_names()
 
     def __call__(self, label: str, gold: str) -> str:
         """A replacement for the gold mention `gold` of `label`."""
@@ -190,10 +221,16 @@ class MentionSampler:
             shape, end = self.shapes.parse(gold)
             if shape and len(gold) - end >= 2 and rng.random() < 0.6:  # 临夏市医院: a new region, the same or another body
                 return self.shapes.draw(shape, rng) + (gold[end:] if rng.random() < 0.5 else rng.choice(ORG_TYPES))
-            if rng.random() < 0.25:
+            draw = rng.random()
+            if draw < 0.3:
+                return rng.choice(self.dictionary["ORG"])
+            if draw < 0.5:
                 return self.faker.company()
             return rng.choice(self.regions) + rng.choice(ORG_TYPES)
         if label == "PERSON":  # as long as the gold name: Faker's are mostly two characters, the seeds' half three
+            if len(gold) in (2, 3) and rng.random() < 0.7:  # the dictionary's names, or a surname and one given character of them
+                name = rng.choice(self.dictionary["PERSON3"])
+                return name if len(gold) == 3 else name[0] + rng.choice(self.dictionary["GIVEN"])
             names = (self.faker.name() for _ in range(20))
             return next((name for name in names if len(name) == len(gold)), self.faker.name())
         if rng.random() < 0.5:  # AMOUNT and DATE: the gold's format with new numbers, or one of the seeds' styles
@@ -258,11 +295,15 @@ class WordSwapper:
                 position = word_end
         parts.append(text[position:end])
         # Counts, phone and licence numbers of any length are no DATE or AMOUNT without their unit.
-        return re.sub(r"\d+", lambda match: self._number(match.group()), "".join(parts))
+        swapped = "".join(parts)
+        return re.sub(r"\d+", lambda match: self._number(match.group(), swapped[match.end() : match.end() + 1]), swapped)
 
-    def _number(self, digits: str) -> str:
+    def _number(self, digits: str, after: str) -> str:
+        """A new number for `digits`, some starting with a year (京ICP备2022015544号) unless a date unit follows (3年)."""
         if self.rng.random() >= self.rate:
             return digits
+        if after not in DATE_UNITS and self.rng.random() < 0.3:  # ("" is in every string: not before an entity either)
+            return str(self.rng.randint(2000, 2025)) + "".join(self.rng.choice("0123456789") for _ in range(self.rng.randint(0, 8)))
         return str(self.rng.randint(1, 9)) + "".join(self.rng.choice("0123456789") for _ in range(self.rng.randint(0, 11)))
 
 
