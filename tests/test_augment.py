@@ -81,7 +81,7 @@ def test_word_swap_changes_context_words_but_not_entities_numbers_or_counters():
     assert [(s.label, s.text) for s in swapped.spans] == [(s.label, s.text) for s in plain.spans]
     assert _outside_spans(swapped) != _outside_spans(plain)
     # numbers are redrawn, but the word after each (3名, 229人次) stays: it tells counts from money
-    after_number = re.compile(r"\d+(\D)")
+    after_number = re.compile(r"\d+(?:-\d+)*([^\d-])")  # some numbers are redrawn as codes: 20240091-1
     assert after_number.findall(_outside_spans(swapped)) == after_number.findall(_outside_spans(plain))
     assert re.findall(r"\d+", _outside_spans(swapped)) != re.findall(r"\d+", _outside_spans(plain))
     # punctuation, which often delimits entities (lists of places), stays
@@ -125,3 +125,50 @@ def test_amounts_and_dates_get_new_numbers_in_the_gold_format(gold, label):
         assert re.sub(r"\d", "", text) == re.sub(r"\d", "", gold)  # the same words and marks around new numbers
         if label == "AMOUNT" or "-" in gold:
             assert [len(run) for run in re.findall(r"\d+", text)] == [len(run) for run in re.findall(r"\d+", gold)]
+
+
+def test_person_replacements_draw_on_many_given_names_and_no_places():
+    """Faker's 131 given names alone taught the model that 乔明孔 ends at 乔明."""
+    from training.augment import PLACE_ENDINGS, MentionSampler, dictionary_names
+
+    sample = MentionSampler([], seed=3)
+    drawn = [sample("PERSON", "乔明孔") for _ in range(300)]
+    assert {len(name) for name in drawn} == {3}
+    assert len({name[1:] for name in drawn}) > 150
+    assert "康保县" not in dictionary_names()["PERSON3"]  # the dictionary tags some places as names
+    assert not any(name.endswith(PLACE_ENDINGS) for name in dictionary_names()["PERSON3"])
+
+
+def test_one_character_forms_include_prefectures_and_countries_stay_countries():
+    from training.augment import PROVINCE_ABBREVIATIONS
+
+    shapes, rng = RegionShapes(), random.Random(0)
+    drawn = {shapes.region("毕", rng) for _ in range(200)}  # 穗毕协作: 毕 stands for 毕节市
+    assert {len(form) for form in drawn} == {1}
+    assert "毕" in shapes.one_character and drawn - set(PROVINCE_ABBREVIATIONS)
+    assert not drawn & set("省市县自")
+    assert all(shapes.region("中國", rng) in shapes.countries for _ in range(20))
+
+
+def test_numbers_outside_entities_look_like_footer_numbers_only_where_no_date_unit_follows():
+    """京ICP备2022015544号 is no DATE, but a redrawn 3年 must not become 2021年 outside a DATE span."""
+    from training.augment import WordSwapper
+
+    swap = WordSwapper(rate=1.0, seed=0)
+    before_hao = [swap._number("12345678", "号") for _ in range(1000)]
+    before_nian = [swap._number("3", "年") for _ in range(1000)]
+    year_like = re.compile(r"20[012]\d")
+    assert sum(bool(year_like.match(number)) for number in before_hao) > 250
+    assert sum("-" in number for number in before_hao) > 100  # and codes: B2-20240091
+    assert {len(number) for number in before_nian} == {1} and len(set(before_nian)) == 9  # a duration keeps its size
+
+
+def test_organisation_replacements_include_names_made_of_ordinary_words():
+    """演武小学, 紫斑牡丹合作社: a name's first word is often an ordinary word, and the model must take it in."""
+    from training.augment import ORG_TYPES, MentionSampler, dictionary_names
+
+    sample, words = MentionSampler([], seed=2), set(dictionary_names()["WORD"])
+    drawn = [sample("ORG", "温氏食品集团股份有限公司") for _ in range(300)]
+    word_named = [name for name in drawn if any(name.endswith(kind) and name[: -len(kind)][-2:] in words for kind in ORG_TYPES)]
+    assert len(word_named) > 30
+    assert len(set(drawn)) > 250

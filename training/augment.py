@@ -5,7 +5,8 @@ dates in the contexts the seeds use.
 Replacements come from maintained data and from the training documents themselves:
 - REGION: administrative divisions from cpca's table in the shape of the gold mention (a chain
   廣州市白云區 becomes another 市 and 区, 枹罕镇王坪村 another 镇 and 村, a short form 南沙 another
-  short form), and the training documents' own REGION mentions (粤, 黔, 穗 ...);
+  short form, a one-character form 毕 a province's or a prefecture's first character, a country
+  another country), and the training documents' own REGION mentions (粤, 黔, 穗 ...);
 - ORG: the gold name with its leading region swapped (临夏市医院 → 某某县医院), a region plus an
   organisation type in the seeds' style (人民医院, 教育局, 工作队 ...), organisation names from
   jieba's dictionary (沈阳药科大学, 广东省科技厅), Faker `zh_CN` company names, and the training
@@ -37,22 +38,24 @@ from collections import defaultdict
 from functools import lru_cache
 
 from faker import Faker
+from faker.providers.address.zh_CN import Provider as AddressProvider
 
 from training.annotations import LABELS, Document, Span
-from training.baseline import LOCAL_SUFFIXES, REGION_SUFFIXES, division_names, region_names
+from training.baseline import LOCAL_SUFFIXES, REGION_SUFFIXES, division_names, prefecture_names, region_names
 from training.text import simplified_view
 
 ORG_TYPES = (
     "人民医院", "第一人民医院", "中医院", "卫生院", "教育局", "人社局", "就业局", "农业农村局", "乡村振兴局",
     "第一中学", "第四中学", "民族中学", "实验小学", "中心小学", "幼儿园", "职业技术学校", "区委", "县委",
     "人民政府", "政协", "扶贫办", "供销社", "投资有限公司", "农业发展有限公司", "协作工作队", "工作组", "日报", "融媒体中心",
+    "小学", "中学", "医院", "合作社", "专业合作社", "商会", "协会", "研究院", "集团", "有限公司",
 )
 # The official one-character forms of the provincial-level divisions (粤 for 广东, 黔 for 贵州).
 PROVINCE_ABBREVIATIONS = "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝川蜀黔贵滇云藏陕秦甘陇青宁新港澳台"
 AMOUNT_UNITS = ("万元", "亿元", "元", "万余元", "多万元", "余万元", "万")
 # How names of organisations end: keeps the dictionary's `nt` words that are names (教育局), not topics (世界大国).
 ORG_ENDINGS = ("局", "院", "校", "学", "会", "部", "委", "厅", "所", "司", "社", "行", "团", "中心", "办", "馆", "站", "队", "组", "报", "台", "厂", "处", "署", "室")
-DATE_UNITS = "年月日号时点分秒"  # a number before one of these is a date or a duration: never redrawn as a year
+DATE_UNITS = "年月日"  # a number before one of these is a date or a duration (3年): never redrawn as a year
 
 
 def _amount(rng: random.Random) -> str:
@@ -112,6 +115,9 @@ class RegionShapes:
         self.by_suffix: dict[str, list[str]] = defaultdict(list)
         for name in full:
             self.by_suffix[self.suffix(name)].append(name)
+        # One-character forms: the provinces' (粤, 黔) and the first character of a prefecture's name (穗毕: 毕 for 毕节市).
+        self.one_character = sorted(set(PROVINCE_ABBREVIATIONS) | {name[0] for name in prefecture_names() if name[0] not in "省市县自"})  # not 市辖区
+        self.countries = sorted(set(AddressProvider.countries))  # 中国, 美国: a country is a REGION too
         self.short = sorted(set(region_names()) - self.full)
         self.short_set = set(self.short)
         # Stems for names cpca does not list, without level characters, so 某某镇 never reads as two places.
@@ -165,11 +171,29 @@ class RegionShapes:
     def region(self, mention: str, rng: random.Random) -> str:
         """A region shaped like `mention`; a short form (南沙) for a mention it cannot read."""
         if len(mention) == 1:
-            return rng.choice(PROVINCE_ABBREVIATIONS)
+            return rng.choice(PROVINCE_ABBREVIATIONS if rng.random() < 0.5 else self.one_character)
+        if simplified_view(mention) in self.countries:
+            return rng.choice(self.countries)
         shape, end = self.parse(mention)
         if not shape or end < len(mention):
             return rng.choice(self.short)
         return self.draw(shape, rng)
+
+
+# Content words that may be swapped; names (nr, ns, nt, nz), numbers (m), times (t) and function
+# words (p, c, u, f) stay, since they are entities or the cues that mark them.
+SWAP_TAGS = ("n", "vn", "v", "a", "ad", "an", "d", "i", "l")
+MIN_WORD_FREQ = 50  # common dictionary words only: rare entries are often names jieba has not tagged as such
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.posseg.dt.tokenizer.initialize()  # loads the dictionary and its word frequencies
+    return jieba.posseg
 
 
 PLACE_ENDINGS = REGION_SUFFIXES + LOCAL_SUFFIXES + ("庄", "屯", "堡", "山", "河")  # 康保县, 万泉庄: places the dictionary tags as names
@@ -179,9 +203,11 @@ COMMON_SURNAMES = 120  # Faker's most frequent surnames: rarer ones (白, 乌) s
 @lru_cache(maxsize=1)
 def dictionary_names() -> dict[str, list[str]]:
     """From jieba's dictionary: three-character person names ("PERSON3"), their given-name
-    characters ("GIVEN", as often as they occur) and organisation names ("ORG")."""
+    characters ("GIVEN", as often as they occur), organisation names ("ORG") and common
+    two-character nouns that name things (演武, 牡丹: "WORD")."""
     from faker.providers.person.zh_CN import Provider
 
+    frequency = _jieba().dt.tokenizer.FREQ
     surnames = set(sorted(Provider.last_names, key=Provider.last_names.get, reverse=True)[:COMMON_SURNAMES])
     names: dict[str, list[str]] = defaultdict(list)
     for word, tag in _jieba().dt.word_tag_tab.items():
@@ -192,6 +218,8 @@ def dictionary_names() -> dict[str, list[str]]:
             names["GIVEN"].extend(word[1:])
         elif tag == "nt" and 3 <= len(word) <= 12 and word.endswith(ORG_ENDINGS):
             names["ORG"].append(word)
+        elif tag in ("n", "nz") and len(word) == 2 and frequency.get(word, 0) >= MIN_WORD_FREQ:
+            names["WORD"].append(word)
     return {key: sorted(words) for key, words in names.items()}
 
 
@@ -222,10 +250,13 @@ class MentionSampler:
             if shape and len(gold) - end >= 2 and rng.random() < 0.6:  # 临夏市医院: a new region, the same or another body
                 return self.shapes.draw(shape, rng) + (gold[end:] if rng.random() < 0.5 else rng.choice(ORG_TYPES))
             draw = rng.random()
-            if draw < 0.3:
+            if draw < 0.25:
                 return rng.choice(self.dictionary["ORG"])
-            if draw < 0.5:
+            if draw < 0.4:
                 return self.faker.company()
+            if draw < 0.7:  # a name that is an ordinary word (演武小学, 紫斑牡丹合作社), after a region or not
+                place = rng.choice(self.regions) if rng.random() < 0.5 else ""
+                return place + rng.choice(self.dictionary["WORD"]) + rng.choice(ORG_TYPES)
             return rng.choice(self.regions) + rng.choice(ORG_TYPES)
         if label == "PERSON":  # as long as the gold name: Faker's are mostly two characters, the seeds' half three
             if len(gold) in (2, 3) and rng.random() < 0.7:  # the dictionary's names, or a surname and one given character of them
@@ -240,21 +271,6 @@ class MentionSampler:
         return _date(rng)  # DATE
 
 
-# Content words that may be swapped; names (nr, ns, nt, nz), numbers (m), times (t) and function
-# words (p, c, u, f) stay, since they are entities or the cues that mark them.
-SWAP_TAGS = ("n", "vn", "v", "a", "ad", "an", "d", "i", "l")
-MIN_WORD_FREQ = 50  # common dictionary words only: rare entries are often names jieba has not tagged as such
-
-
-@lru_cache(maxsize=1)
-def _jieba():
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)
-    return jieba.posseg
-
-
 class WordSwapper:
     """Replaces content words outside entities, each with probability `rate`, by jieba dictionary words of the same tag."""
 
@@ -262,7 +278,6 @@ class WordSwapper:
         self.rate = rate
         self.rng = random.Random(seed)
         posseg = _jieba()
-        posseg.dt.tokenizer.initialize()  # loads the dictionary once; a no-op afterwards
         frequency = posseg.dt.tokenizer.FREQ
         pools: dict[str, list[str]] = defaultdict(list)
         for word, tag in posseg.dt.word_tag_tab.items():
@@ -299,12 +314,22 @@ class WordSwapper:
         return re.sub(r"\d+", lambda match: self._number(match.group(), swapped[match.end() : match.end() + 1]), swapped)
 
     def _number(self, digits: str, after: str) -> str:
-        """A new number for `digits`, some starting with a year (京ICP备2022015544号) unless a date unit follows (3年)."""
+        """A new number for `digits`; unless a date unit follows (3年), some look like the licence and phone
+        numbers of page footers: starting with a year (京ICP备2022015544号), or two joined by a hyphen (B2-20240091)."""
         if self.rng.random() >= self.rate:
             return digits
-        if after not in DATE_UNITS and self.rng.random() < 0.3:  # ("" is in every string: not before an entity either)
-            return str(self.rng.randint(2000, 2025)) + "".join(self.rng.choice("0123456789") for _ in range(self.rng.randint(0, 8)))
-        return str(self.rng.randint(1, 9)) + "".join(self.rng.choice("0123456789") for _ in range(self.rng.randint(0, 11)))
+        if after in DATE_UNITS:  # a duration keeps its size (3年 → 7年); "" is in every string: before an entity too
+            return str(self.rng.randint(1, 9)) + self._digits(len(digits) - 1, len(digits) - 1)
+        draw = self.rng.random()
+        if draw < 0.3:
+            return str(self.rng.randint(2000, 2025)) + self._digits(0, 8)
+        if draw < 0.45:
+            return self._digits(1, 4) + "-" + self._digits(1, 8)
+        return self._digits(1, 12)
+
+    def _digits(self, shortest: int, longest: int) -> str:
+        """`shortest` to `longest` random digits, a leading 0 included (0851: an area code)."""
+        return "".join(self.rng.choice("0123456789") for _ in range(self.rng.randint(shortest, longest)))
 
 
 def replace_mentions(document: Document, sample: MentionSampler, copy: int, swap: WordSwapper | None = None) -> Document:

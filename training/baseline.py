@@ -40,15 +40,26 @@ LOCAL_SUFFIXES = ("街道", "社区", "镇", "乡", "村")  # below the counties
 
 
 @lru_cache(maxsize=1)
-def division_names() -> tuple[str, ...]:
-    """China's provinces, prefectures and counties by their full names (平塘县), sorted."""
+def _division_table() -> tuple[tuple[str, str], ...]:
+    """(adcode, name) of every row of cpca's administrative-division table."""
     # Read cpca's data file without importing cpca (its import needs pkg_resources and loads pandas).
     spec = importlib.util.find_spec("cpca")
     if spec is None or not spec.submodule_search_locations:
         raise XiezuoError("the rules baseline needs the package cpca: pip install cpca")
     table = Path(spec.submodule_search_locations[0]) / "resources" / "adcodes.csv"
     with table.open(encoding="utf-8") as handle:
-        return tuple(sorted({row["name"] for row in csv.DictReader(handle)}))
+        return tuple((row["adcode"], row["name"]) for row in csv.DictReader(handle))
+
+
+@lru_cache(maxsize=1)
+def division_names() -> tuple[str, ...]:
+    """China's provinces, prefectures and counties by their full names (平塘县), sorted."""
+    return tuple(sorted({name for _, name in _division_table()}))
+
+
+def prefecture_names() -> tuple[str, ...]:
+    """The prefecture-level divisions (毕节市, 临夏回族自治州): adcodes PPCC00…, CC not 00."""
+    return tuple(sorted({name for code, name in _division_table() if code[2:4] != "00" and code[4:6] == "00"}))
 
 
 @lru_cache(maxsize=1)
