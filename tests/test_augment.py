@@ -172,3 +172,14 @@ def test_organisation_replacements_include_names_made_of_ordinary_words():
     word_named = [name for name in drawn if any(name.endswith(kind) and name[: -len(kind)][-2:] in words for kind in ORG_TYPES)]
     assert len(word_named) > 30
     assert len(set(drawn)) > 250
+
+
+def test_one_place_sometimes_becomes_a_chain_and_villages_take_ordinary_names():
+    """广东广州, 廣州市白云區 are one REGION span; a model that never saw a chain splits it."""
+    shapes, rng = RegionShapes(), random.Random(1)
+    for gold, chain in (("南沙", ["short:", "short:"]), ("白云区", ["division:市", "division:区"]), ("二关村", ["other:镇", "other:村"])):
+        drawn = [shapes.region(gold, rng) for _ in range(200)]
+        shapes_drawn = [shapes.parse(name)[0] for name in drawn]
+        assert 20 < sum(shape == chain for shape in shapes_drawn) < 80, gold
+    villages = {shapes.region("二关村", rng)[:-1] for _ in range(200)}
+    assert villages & set(shapes.words) and villages & set(shapes.stems)

@@ -104,6 +104,63 @@ def _renumber(gold: str, label: str, rng: random.Random) -> str:
     return re.sub(r"\d+", redraw, gold)
 
 
+# Content words that may be swapped; names (nr, ns, nt, nz), numbers (m), times (t) and function
+# words (p, c, u, f) stay, since they are entities or the cues that mark them.
+SWAP_TAGS = ("n", "vn", "v", "a", "ad", "an", "d", "i", "l")
+MIN_WORD_FREQ = 50  # common dictionary words only: rare entries are often names jieba has not tagged as such
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.posseg.dt.tokenizer.initialize()  # loads the dictionary and its word frequencies
+    return jieba.posseg
+
+
+PLACE_ENDINGS = REGION_SUFFIXES + LOCAL_SUFFIXES + ("庄", "屯", "堡", "山", "河")  # 康保县, 万泉庄: places the dictionary tags as names
+COMMON_SURNAMES = 120  # Faker's most frequent surnames: rarer ones (白, 乌) start too many words tagged as names (白沙糖)
+
+
+@lru_cache(maxsize=1)
+def dictionary_names() -> dict[str, list[str]]:
+    """From jieba's dictionary: three-character person names ("PERSON3"), their given-name
+    characters ("GIVEN", as often as they occur), organisation names ("ORG") and common
+    two-character nouns that name things (演武, 牡丹: "WORD")."""
+    from faker.providers.person.zh_CN import Provider
+
+    frequency = _jieba().dt.tokenizer.FREQ
+    surnames = set(sorted(Provider.last_names, key=Provider.last_names.get, reverse=True)[:COMMON_SURNAMES])
+    names: dict[str, list[str]] = defaultdict(list)
+    for word, tag in _jieba().dt.word_tag_tab.items():
+        if not re.fullmatch(r"[\u4e00-\u9fff]+", word):
+            continue
+        if tag == "nr" and len(word) == 3 and word[0] in surnames and not word.endswith(PLACE_ENDINGS):
+            names["PERSON3"].append(word)
+            names["GIVEN"].extend(word[1:])
+        elif tag == "nt" and 3 <= len(word) <= 12 and word.endswith(ORG_ENDINGS):
+            names["ORG"].append(word)
+        elif tag in ("n", "nz") and len(word) == 2 and frequency.get(word, 0) >= MIN_WORD_FREQ:
+            names["WORD"].append(word)
+    return {key: sorted(words) for key, words in names.items()}
+
+
+LEVEL_CHARACTERS = "省市县区州镇乡村盟旗街社"  # kept out of the stems of new names, so 某某镇 never reads as two places
+# A chain that a one-place shape may grow into: a place and the one it lies in.
+CHAINS = {
+    "short:": ["short:", "short:"],
+    "division:省": ["division:省", "division:市"],
+    "division:市": ["division:省", "division:市"],
+    "division:区": ["division:市", "division:区"],
+    "division:县": ["division:市", "division:县"],
+    "other:镇": ["division:县", "other:镇"],
+    "other:乡": ["division:县", "other:乡"],
+    "other:村": ["other:镇", "other:村"],
+}
+
+
 class RegionShapes:
     """Reads the shape of a region mention and draws another region of that shape."""
 
@@ -120,8 +177,9 @@ class RegionShapes:
         self.countries = sorted(set(AddressProvider.countries))  # 中国, 美国: a country is a REGION too
         self.short = sorted(set(region_names()) - self.full)
         self.short_set = set(self.short)
-        # Stems for names cpca does not list, without level characters, so 某某镇 never reads as two places.
-        self.stems = [name for name in self.short if len(name) <= 3 and not any(char in name for char in "省市县区州镇乡村盟旗街社")]
+        # Stems for names cpca does not list: short forms, and ordinary words for towns and villages (马家庄, 硐口).
+        self.stems = [name for name in self.short if len(name) <= 3 and not any(char in name for char in LEVEL_CHARACTERS)]
+        self.words = [word for word in dictionary_names()["WORD"] if not any(char in word for char in LEVEL_CHARACTERS)]
         # A name cpca does not list (紫云自治县, 王坪村): a short stem and a level suffix.
         self.other = re.compile(rf"[\u4e00-\u9fff]{{1,4}}?(?:{'|'.join(self.suffixes)})")
 
@@ -164,8 +222,8 @@ class RegionShapes:
                 parts.append(rng.choice(self.by_suffix[suffix]))
             elif kind == "short":
                 parts.append(rng.choice(self.stems))
-            else:
-                parts.append(rng.choice(self.stems) + suffix)
+            else:  # towns and villages are often named with ordinary words (马家庄, 硐口), not only like counties
+                parts.append((rng.choice(self.stems) if rng.random() < 0.5 else rng.choice(self.words)) + suffix)
         return "".join(parts)
 
     def region(self, mention: str, rng: random.Random) -> str:
@@ -177,50 +235,9 @@ class RegionShapes:
         shape, end = self.parse(mention)
         if not shape or end < len(mention):
             return rng.choice(self.short)
+        if len(shape) == 1 and rng.random() < 0.2:  # one place may come as a chain (广东广州, 廣州市白云區): still one span
+            shape = CHAINS.get(shape[0], shape)
         return self.draw(shape, rng)
-
-
-# Content words that may be swapped; names (nr, ns, nt, nz), numbers (m), times (t) and function
-# words (p, c, u, f) stay, since they are entities or the cues that mark them.
-SWAP_TAGS = ("n", "vn", "v", "a", "ad", "an", "d", "i", "l")
-MIN_WORD_FREQ = 50  # common dictionary words only: rare entries are often names jieba has not tagged as such
-
-
-@lru_cache(maxsize=1)
-def _jieba():
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.posseg.dt.tokenizer.initialize()  # loads the dictionary and its word frequencies
-    return jieba.posseg
-
-
-PLACE_ENDINGS = REGION_SUFFIXES + LOCAL_SUFFIXES + ("庄", "屯", "堡", "山", "河")  # 康保县, 万泉庄: places the dictionary tags as names
-COMMON_SURNAMES = 120  # Faker's most frequent surnames: rarer ones (白, 乌) start too many words tagged as names (白沙糖)
-
-
-@lru_cache(maxsize=1)
-def dictionary_names() -> dict[str, list[str]]:
-    """From jieba's dictionary: three-character person names ("PERSON3"), their given-name
-    characters ("GIVEN", as often as they occur), organisation names ("ORG") and common
-    two-character nouns that name things (演武, 牡丹: "WORD")."""
-    from faker.providers.person.zh_CN import Provider
-
-    frequency = _jieba().dt.tokenizer.FREQ
-    surnames = set(sorted(Provider.last_names, key=Provider.last_names.get, reverse=True)[:COMMON_SURNAMES])
-    names: dict[str, list[str]] = defaultdict(list)
-    for word, tag in _jieba().dt.word_tag_tab.items():
-        if not re.fullmatch(r"[\u4e00-\u9fff]+", word):
-            continue
-        if tag == "nr" and len(word) == 3 and word[0] in surnames and not word.endswith(PLACE_ENDINGS):
-            names["PERSON3"].append(word)
-            names["GIVEN"].extend(word[1:])
-        elif tag == "nt" and 3 <= len(word) <= 12 and word.endswith(ORG_ENDINGS):
-            names["ORG"].append(word)
-        elif tag in ("n", "nz") and len(word) == 2 and frequency.get(word, 0) >= MIN_WORD_FREQ:
-            names["WORD"].append(word)
-    return {key: sorted(words) for key, words in names.items()}
 
 
 class MentionSampler:
