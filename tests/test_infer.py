@@ -42,8 +42,8 @@ def lookup_tagger(tmp_path) -> Tagger:
     """A real BERT whose tag depends on the character alone (no layers, no positions), so the
     right answer is known exactly wherever the windows fall."""
     tags = tag_names("BIO", LABELS)
-    char_tag = {"广": "B-REGION", **{c: "I-REGION" for c in "州市天河区"}, "卢": "B-PERSON", "健": "I-PERSON"}
-    write_char_vocab(["广州市天河区卢健"], tmp_path / "vocab.txt")
+    char_tag = {"广": "B-REGION", **{c: "I-REGION" for c in "州市天河区"}, "卢": "B-PERSON", "健": "I-PERSON", "：": "B-REGION", "”": "I-REGION"}
+    write_char_vocab(["广州市天河区卢健：”"], tmp_path / "vocab.txt")
     tokenizer = BertTokenizerFast(vocab=str(tmp_path / "vocab.txt"), do_lower_case=False)
     config = BertConfig(
         vocab_size=tokenizer.vocab_size, hidden_size=len(tags), num_hidden_layers=0, num_attention_heads=1,
@@ -70,6 +70,12 @@ def test_entity_on_a_window_edge_is_found_once_and_whole(lookup_tagger):
     assert any(start < edge < end for start, end, _ in expected for window in cuts for edge in window)  # entities do straddle edges
     entities = lookup_tagger(text).entities
     assert [(e.start, e.end, e.label) for e in entities] == sorted(expected)
+
+
+def test_punctuation_at_an_entity_edge_is_left_outside(lookup_tagger):
+    """The spec keeps punctuation outside spans; the model's tags for "：州市天河区”" cover it."""
+    text = "时间：州市天河区”，“：”"
+    assert [(e.start, e.end, e.label, e.text) for e in lookup_tagger(text).entities] == [(3, 8, "REGION", "州市天河区")]
 
 
 def test_tag_batch_equals_one_by_one(tagger):

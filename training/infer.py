@@ -3,7 +3,7 @@
 raw text → normalise (offset map) → simplified view → character ids → windows
 → model → per-character tags (each character takes the window where it sits
 furthest from an edge, so an entity on a window edge is found once, whole)
-→ spans → raw offsets.
+→ spans, trimmed of edge punctuation as the spec says → raw offsets.
 
     from training.infer import Tagger
     tagger = Tagger.from_pretrained("models/offline-small")
@@ -13,6 +13,7 @@ furthest from an edge, so an entity on a window edge is found once, whole)
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -44,6 +45,20 @@ class Entity:
 class TaggedArticle:
     text: str
     entities: list[Entity]
+
+
+def trim_punctuation(text: str, start: int, end: int) -> tuple[int, int]:
+    """`[start, end)` without punctuation or spaces at its edges: the spec keeps them outside every span
+    (时间:2023-10-26 → 2023-10-26), and a model trained from scratch sometimes takes one in."""
+
+    def outside(char: str) -> bool:
+        return char.isspace() or unicodedata.category(char).startswith(("P", "Z"))
+
+    while start < end and outside(text[start]):
+        start += 1
+    while end > start and outside(text[end - 1]):
+        end -= 1
+    return start, end
 
 
 def pick_device(requested: str | None = None) -> torch.device:
@@ -120,8 +135,12 @@ class Tagger:
             char_probs[doc_index][start:end][better] = probs[better]
         results = []
         for text, tags, probs in zip(texts, char_tags, char_probs):
-            spans = spans_from_tags([self.tag_names[tag] for tag in tags], text)
-            results.append([Entity(s.start, s.end, s.label, s.text, round(float(probs[s.start : s.end].mean()), 4)) for s in spans])
+            entities = []
+            for span in spans_from_tags([self.tag_names[tag] for tag in tags], text):
+                start, end = trim_punctuation(text, span.start, span.end)
+                if start < end:
+                    entities.append(Entity(start, end, span.label, text[start:end], round(float(probs[start:end].mean()), 4)))
+            results.append(entities)
         return results
 
     def _windows(self, texts: list[str]) -> Iterator[tuple[tuple[int, int, int], list[int]]]:
