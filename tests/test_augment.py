@@ -183,3 +183,16 @@ def test_one_place_sometimes_becomes_a_chain_and_villages_take_ordinary_names():
         assert 20 < sum(shape == chain for shape in shapes_drawn) < 80, gold
     villages = {shapes.region("二关村", rng)[:-1] for _ in range(200)}
     assert villages & set(shapes.words) and villages & set(shapes.stems)
+
+
+def test_one_character_forms_come_from_the_places_the_documents_name_too():
+    """穗毕协作: 毕 stands for 毕节, which the article names; provinces' abbreviations alone never teach it."""
+    from training.annotations import Document, Span
+    from training.augment import MentionSampler
+
+    text = "贵州省毕节市与广州结对,穗毕协作"
+    document = Document("a", text, [Span(0, 3, "REGION", "贵州省"), Span(3, 6, "REGION", "毕节市"), Span(7, 9, "REGION", "广州"), Span(13, 14, "REGION", "穗"), Span(14, 15, "REGION", "毕")])
+    sample = MentionSampler([document], seed=0)
+    drawn = [sample("REGION", "毕") for _ in range(300)]
+    assert sum(len(form) == 1 for form in drawn) > 200  # the rest: the documents' own mentions, whole
+    assert drawn.count("毕") > 20 and drawn.count("贵") > 20

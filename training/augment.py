@@ -5,8 +5,9 @@ dates in the contexts the seeds use.
 Replacements come from maintained data and from the training documents themselves:
 - REGION: administrative divisions from cpca's table in the shape of the gold mention (a chain
   廣州市白云區 becomes another 市 and 区, 枹罕镇王坪村 another 镇 and 村, a short form 南沙 another
-  short form, a one-character form 毕 a province's or a prefecture's first character, a country
-  another country), and the training documents' own REGION mentions (粤, 黔, 穗 ...);
+  short form, a one-character form 毕 a province's or a prefecture's first character or the first
+  character of a place the training documents name, a country another country), and the training
+  documents' own REGION mentions (粤, 黔, 穗 ...);
 - ORG: the gold name with its leading region swapped (临夏市医院 → 某某县医院), a region plus an
   organisation type in the seeds' style (人民医院, 教育局, 工作队 ...), organisation names from
   jieba's dictionary (沈阳药科大学, 广东省科技厅), Faker `zh_CN` company names, and the training
@@ -251,6 +252,8 @@ class MentionSampler:
         for document in documents:
             for span in document.spans:
                 self.own[span.label].append(span.text)
+        # 毕 stands for 毕节 where 毕节 is the subject: one-character forms also come from the places these documents name.
+        self.initials = [simplified_view(text)[0] for text in self.own["REGION"] if len(text) > 1]
         self.regions = list(region_names())
         self.shapes = RegionShapes()
         self.dictionary = dictionary_names()
@@ -261,6 +264,8 @@ class MentionSampler:
         if label not in LABELS or (self.own[label] and rng.random() < 0.3):
             return rng.choice(self.own[label])
         if label == "REGION":
+            if len(gold) == 1 and self.initials and rng.random() < 0.4:
+                return rng.choice(self.initials)
             return self.shapes.region(gold, rng)
         if label == "ORG":
             shape, end = self.shapes.parse(gold)
