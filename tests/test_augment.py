@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from training.annotations import LABELS, check_document, load_documents
+from training.annotations import LABELS, Document, check_document, load_documents
 from training.augment import RegionShapes, _renumber, augment
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -53,7 +53,7 @@ def test_augmentation_does_not_depend_on_string_hashing():
 
 def test_other_label_sets_swap_in_their_own_mentions_only():
     """Imported datasets have labels the samplers do not know: replacements come from the training documents."""
-    from training.annotations import Document, Span
+    from training.annotations import Span
 
     documents = [
         Document("a", "张三去北京", [Span(0, 2, "PER", "张三"), Span(3, 5, "LOC", "北京")]),
@@ -73,10 +73,14 @@ def _outside_spans(document) -> str:
     return "|".join(parts + [document.text[position:]])
 
 
+FURNITURE = re.compile(r"\n[^\n]*(?:ICP备|公网安备|许可证|电话|共\d+版)[^\n]*$")  # the line page_furniture adds
+
+
 def test_word_swap_changes_context_words_but_not_entities_numbers_or_counters():
     documents = load_documents(PROJECT / "annotations")[:1]
     plain = augment(documents, 1, seed=4)[0]
     swapped = augment(documents, 1, seed=4, word_swap_rate=1.0)[0]
+    swapped = Document(swapped.doc_id, FURNITURE.sub("", swapped.text), swapped.spans)  # the copy's text alone
     assert check_document(swapped) == []
     assert [(s.label, s.text) for s in swapped.spans] == [(s.label, s.text) for s in plain.spans]
     assert _outside_spans(swapped) != _outside_spans(plain)
@@ -107,7 +111,7 @@ def test_short_forms_stay_short_and_one_character_forms_are_province_abbreviatio
 
 
 def test_person_replacements_are_as_long_as_the_gold_name():
-    from training.annotations import Document, Span
+    from training.annotations import Span
 
     for name in ("马兴民", "卢健"):
         document = Document("a", f"记者{name}报道", [Span(2, 2 + len(name), "PERSON", name)])
@@ -187,7 +191,7 @@ def test_one_place_sometimes_becomes_a_chain_and_villages_take_ordinary_names():
 
 def test_one_character_forms_come_from_the_places_the_documents_name_too():
     """穗毕协作: 毕 stands for 毕节, which the article names; provinces' abbreviations alone never teach it."""
-    from training.annotations import Document, Span
+    from training.annotations import Span
     from training.augment import MentionSampler
 
     text = "贵州省毕节市与广州结对,穗毕协作"
@@ -196,3 +200,16 @@ def test_one_character_forms_come_from_the_places_the_documents_name_too():
     drawn = [sample("REGION", "毕") for _ in range(300)]
     assert sum(len(form) == 1 for form in drawn) > 200  # the rest: the documents' own mentions, whole
     assert drawn.count("毕") > 20 and drawn.count("贵") > 20
+
+
+def test_copies_end_with_page_furniture_whose_numbers_are_no_entities():
+    """京ICP备2022015544号-1 and phone numbers in page footers were tagged DATE; copies now show them as plain text."""
+    documents = load_documents(PROJECT / "annotations")[:1]
+    copies = augment(documents, copies=20, seed=3, word_swap_rate=0.5)
+    plain = augment(documents, copies=20, seed=3)
+    with_furniture = [copy for copy in copies if FURNITURE.search(copy.text)]
+    assert 4 <= len(with_furniture) <= 16
+    assert all(check_document(copy) == [] for copy in copies)
+    for copy in with_furniture:
+        assert all(span.end <= FURNITURE.search(copy.text).start() for span in copy.spans)  # no entity in the footer line
+    assert not any("ICP备" in copy.text for copy in plain)  # without word swap, copies are as before

@@ -25,6 +25,8 @@ adverbs, idioms) for other words of the same part of speech from jieba's diction
 the same share of the numbers there with any number of digits. Without this, the entity slots
 are the only text that changes between copies, and a model trained from scratch learns that any
 text it has not memorised is an entity (spurious REGION on 牡丹, 开刀; DATE on licence numbers).
+As many copies end with a line of page furniture (licence, filing and phone numbers: 京ICP备
+2022015544号-1), which scraped pages carry and the model took for dates.
 Offsets are rebuilt as the text is, so every new span satisfies text[start:end] == span.text.
 Only training documents are augmented; dev and test documents never are.
 """
@@ -372,8 +374,38 @@ def replace_mentions(document: Document, sample: MentionSampler, copy: int, swap
     return Document(doc_id=f"{document.doc_id}~aug{copy}", text="".join(parts), spans=spans)
 
 
+def page_furniture(rng: random.Random) -> str:
+    """A footer line of scraped news pages, whose numbers are no DATE or AMOUNT (京ICP备2022015544号-1)."""
+
+    def digits(count: int) -> str:
+        return "".join(rng.choice("0123456789") for _ in range(count))
+
+    province, year = rng.choice(PROVINCE_ABBREVIATIONS), rng.randint(2005, 2025)
+    items = [
+        f"{province}ICP备{year}{digits(6)}号-{rng.randint(1, 9)}",
+        f"{province}公网安备{digits(14)}号",
+        f"互联网新闻信息许可证{digits(11)}",
+        f"增值电信业务经营许可证{province}B2-{year}{digits(4)}",
+        f"广播电视节目制作经营许可证({province})字第{digits(5)}号",
+        f"邮编:{digits(6)} 投诉电话:(0{digits(2)}){digits(8)}",
+        f"联系电话:0{digits(3)}-{digits(7)}",
+        f"第{digits(3)}期 共{rng.randint(4, 24)}版",
+    ]
+    return " 丨".join(rng.sample(items, rng.randint(1, 3)))
+
+
 def augment(documents: list[Document], copies: int, seed: int, word_swap_rate: float = 0.0) -> list[Document]:
-    """`copies` mention-replaced versions of each document (the originals are not included)."""
+    """`copies` mention-replaced versions of each document (the originals are not included).
+
+    With word swap, as many copies as `word_swap_rate` says also end with a line of page furniture."""
     sample = MentionSampler(documents, seed)
     swap = WordSwapper(word_swap_rate, seed) if word_swap_rate > 0 and copies else None
-    return [replace_mentions(document, sample, copy, swap) for copy in range(copies) for document in documents]
+    furniture = random.Random(seed)
+    result = []
+    for copy in range(copies):
+        for document in documents:
+            new = replace_mentions(document, sample, copy, swap)
+            if swap and furniture.random() < word_swap_rate:
+                new = Document(new.doc_id, f"{new.text}\n{page_furniture(furniture)}", new.spans)
+            result.append(new)
+    return result
