@@ -61,6 +61,11 @@ ORG_ENDINGS = ("局", "院", "校", "学", "会", "部", "委", "厅", "所", "�
 DATE_UNITS = "年月日"  # a number before one of these is a date or a duration (3年): never redrawn as a year
 
 
+def _digits(rng: random.Random, count: int) -> str:
+    """`count` random digits, a leading 0 included (0851: an area code)."""
+    return "".join(rng.choice("0123456789") for _ in range(count))
+
+
 def _amount(rng: random.Random) -> str:
     unit = rng.choice(AMOUNT_UNITS)
     number = rng.choice([str(rng.randint(1, 9999)), f"{rng.uniform(1, 9999):.2f}".rstrip("0").rstrip("."), str(rng.randint(1, 99))])
@@ -88,7 +93,7 @@ def _renumber(gold: str, label: str, rng: random.Random) -> str:
         digits = match.group()
         before, after = gold[match.start() - 1 : match.start()], gold[match.end() : match.end() + 1]
         if before == ".":  # decimals
-            return "".join(rng.choice("0123456789") for _ in digits)
+            return _digits(rng, len(digits))
         if label == "AMOUNT":  # as many digits as the gold's
             value = rng.randint(10 ** (len(digits) - 1), 10 ** len(digits) - 1)
         elif len(digits) == 4:
@@ -342,18 +347,18 @@ class WordSwapper:
         numbers of page footers: starting with a year (京ICP备2022015544号), or two joined by a hyphen (B2-20240091)."""
         if self.rng.random() >= self.rate:
             return digits
+        rng = self.rng
         if after in DATE_UNITS:  # a duration keeps its size (3年 → 7年); "" is in every string: before an entity too
-            return str(self.rng.randint(1, 9)) + self._digits(len(digits) - 1, len(digits) - 1)
-        draw = self.rng.random()
-        if draw < 0.3:
-            return str(self.rng.randint(2000, 2025)) + self._digits(0, 8)
-        if draw < 0.45:
-            return self._digits(1, 4) + "-" + self._digits(1, 8)
-        return self._digits(1, 12)
-
-    def _digits(self, shortest: int, longest: int) -> str:
-        """`shortest` to `longest` random digits, a leading 0 included (0851: an area code)."""
-        return "".join(self.rng.choice("0123456789") for _ in range(self.rng.randint(shortest, longest)))
+            lead, more = str(rng.randint(1, 9)), (len(digits) - 1, len(digits) - 1)
+        else:
+            draw = rng.random()
+            if draw < 0.3:  # a year first: 京ICP备2022015544号
+                lead, more = str(rng.randint(2000, 2025)), (0, 8)
+            elif draw < 0.45:  # a code: B2-20240091
+                return _digits(rng, rng.randint(1, 4)) + "-" + _digits(rng, rng.randint(1, 8))
+            else:
+                lead, more = "", (1, 12)
+        return lead + _digits(rng, rng.randint(*more))
 
 
 def replace_mentions(document: Document, sample: MentionSampler, copy: int, swap: WordSwapper | None = None) -> Document:
@@ -376,20 +381,16 @@ def replace_mentions(document: Document, sample: MentionSampler, copy: int, swap
 
 def page_furniture(rng: random.Random) -> str:
     """A footer line of scraped news pages, whose numbers are no DATE or AMOUNT (京ICP备2022015544号-1)."""
-
-    def digits(count: int) -> str:
-        return "".join(rng.choice("0123456789") for _ in range(count))
-
     province, year = rng.choice(PROVINCE_ABBREVIATIONS), rng.randint(2005, 2025)
     items = [
-        f"{province}ICP备{year}{digits(6)}号-{rng.randint(1, 9)}",
-        f"{province}公网安备{digits(14)}号",
-        f"互联网新闻信息许可证{digits(11)}",
-        f"增值电信业务经营许可证{province}B2-{year}{digits(4)}",
-        f"广播电视节目制作经营许可证({province})字第{digits(5)}号",
-        f"邮编:{digits(6)} 投诉电话:(0{digits(2)}){digits(8)}",
-        f"联系电话:0{digits(3)}-{digits(7)}",
-        f"第{digits(3)}期 共{rng.randint(4, 24)}版",
+        f"{province}ICP备{year}{_digits(rng, 6)}号-{rng.randint(1, 9)}",
+        f"{province}公网安备{_digits(rng, 14)}号",
+        f"互联网新闻信息许可证{_digits(rng, 11)}",
+        f"增值电信业务经营许可证{province}B2-{year}{_digits(rng, 4)}",
+        f"广播电视节目制作经营许可证({province})字第{_digits(rng, 5)}号",
+        f"邮编:{_digits(rng, 6)} 投诉电话:(0{_digits(rng, 2)}){_digits(rng, 8)}",
+        f"联系电话:0{_digits(rng, 3)}-{_digits(rng, 7)}",
+        f"第{_digits(rng, 3)}期 共{rng.randint(4, 24)}版",
     ]
     return " 丨".join(rng.sample(items, rng.randint(1, 3)))
 
