@@ -104,7 +104,7 @@ def test_region_replacements_keep_the_shape_of_a_chain(gold):
         assert shapes.parse(drawn) == (gold_shape, len(drawn)), drawn
 
 
-def test_short_forms_stay_short_and_one_character_forms_are_province_abbreviations():
+def test_short_forms_stay_short_and_one_character_forms_one_character():
     shapes, rng = RegionShapes(), random.Random(0)
     assert all(len(shapes.region("粤", rng)) == 1 for _ in range(20))
     assert all(shapes.parse(shapes.region("南沙", rng))[0] == [] or shapes.suffix(shapes.region("南沙", rng)) == "" for _ in range(20))
