@@ -226,3 +226,15 @@ def test_organisations_often_start_with_a_chain_of_places():
     single = [name for name, prefix in zip(drawn, prefixes) if len(prefix) == 1]
     assert 60 < len(chained) < len(single)
     assert any(name.endswith("医院") for name in chained)
+
+
+def test_organisation_types_are_open_ended():
+    """七星关区妇幼保健院: a model that saw a closed list of types (人民医院, 教育局) reads an unseen one as text."""
+    from training.augment import ORG_HEADS, ORG_TYPES, MentionSampler
+
+    sample, shapes = MentionSampler([], seed=4), RegionShapes()
+    drawn = [sample("ORG", "临夏市医院") for _ in range(400)]
+    bodies = [name[shapes.parse(name)[1] :] for name in drawn]
+    open_types = {body for body in bodies if body.endswith(ORG_HEADS) and not body.endswith(ORG_TYPES)}
+    assert len(open_types) > 60
+    assert {body[-2:] for body in open_types} >= {"中心", "学校"}

@@ -9,8 +9,8 @@ Replacements come from maintained data and from the training documents themselve
   character of a place the training documents name, a country another country), and the training
   documents' own REGION mentions (粤, 黔, 穗 ...);
 - ORG: the gold name with its leading region swapped (临夏市医院 → 某某县医院), a region plus an
-  organisation type in the seeds' style (人民医院, 教育局, 工作队 ...), the region often a chain
-  (毕节市七星关区妇幼保健院), organisation names from
+  organisation type in the seeds' style (人民医院, 教育局, 工作队 ...) or made of ordinary words and
+  a type's last word (妇幼保健院, 教师发展中心), the region often a chain (毕节市七星关区), organisation names from
   jieba's dictionary (沈阳药科大学, 广东省科技厅), Faker `zh_CN` company names, and the training
   documents' ORG mentions;
 - PERSON: names as long as the gold name, from jieba's dictionary (three-character words tagged
@@ -54,6 +54,8 @@ ORG_TYPES = (
     "人民政府", "政协", "扶贫办", "供销社", "投资有限公司", "农业发展有限公司", "协作工作队", "工作组", "日报", "融媒体中心",
     "小学", "中学", "医院", "合作社", "专业合作社", "商会", "协会", "研究院", "集团", "有限公司",
 )
+# Last words of organisation types: a name may be any words before one (妇幼保健院, 教师发展中心, 实验学校).
+ORG_HEADS = ("院", "局", "中心", "学校", "医院", "中学", "小学", "所", "站", "馆", "办", "队", "会", "委员会", "公司", "社", "厂", "团")
 # The official one-character forms of the provincial-level divisions (粤 for 广东, 黔 for 贵州).
 PROVINCE_ABBREVIATIONS = "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝川蜀黔贵滇云藏陕秦甘陇青宁新港澳台"
 AMOUNT_UNITS = ("万元", "亿元", "元", "万余元", "多万元", "余万元", "万")
@@ -293,7 +295,7 @@ class MentionSampler:
             shape, end = self.shapes.parse(gold)
             if shape and len(gold) - end >= 2 and rng.random() < 0.6:  # 临夏市医院: a new region, the same or another body
                 place = self.shapes.draw(self.shapes.grow(shape, rng, ORG_CHAIN_RATE), rng)
-                return place + (gold[end:] if rng.random() < 0.5 else rng.choice(ORG_TYPES))
+                return place + (gold[end:] if rng.random() < 0.5 else self.body(rng))
             draw = rng.random()
             if draw < 0.25:
                 return rng.choice(self.dictionary["ORG"])
@@ -301,8 +303,8 @@ class MentionSampler:
                 return self.faker.company()
             if draw < 0.7:  # a name that is an ordinary word (演武小学, 紫斑牡丹合作社), after a region or not
                 place = self.shapes.place(rng) if rng.random() < 0.5 else ""
-                return place + rng.choice(self.dictionary["WORD"]) + rng.choice(ORG_TYPES)
-            return self.shapes.place(rng) + rng.choice(ORG_TYPES)
+                return place + rng.choice(self.dictionary["WORD"]) + self.body(rng)
+            return self.shapes.place(rng) + self.body(rng)
         if label == "PERSON":  # as long as the gold name: Faker's are mostly two characters, the seeds' half three
             if len(gold) in (2, 3) and rng.random() < 0.7:  # the dictionary's names, or a surname and one given character of them
                 name = rng.choice(self.dictionary["PERSON3"])
@@ -314,6 +316,14 @@ class MentionSampler:
         if label == "AMOUNT":
             return _amount(rng)
         return _date(rng)  # DATE
+
+    def body(self, rng: random.Random) -> str:
+        """What follows the place in an organisation's name: a type in the seeds' style (人民医院), or, half
+        the time, ordinary words before a type's last word (妇幼 保健 院). Trained on a closed list of types,
+        models read 七星关区教育局 as one ORG but 七星关区 | 妇幼保健院 as a REGION and text."""
+        if rng.random() < 0.5:
+            return rng.choice(ORG_TYPES)
+        return "".join(rng.choice(self.dictionary["WORD"]) for _ in range(rng.randint(1, 2))) + rng.choice(ORG_HEADS)
 
 
 class WordSwapper:
