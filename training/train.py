@@ -74,11 +74,15 @@ def crf_logits_to_tags(model):
     return preprocess
 
 
-def run_metadata(config: Config, documents: list[Document], vocab: CharVocab) -> dict:
+def git_commit() -> str | None:
+    """The checked-out commit, read when training starts: a commit made during a long run is not the code that ran."""
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        commit = None
+        return None
+
+
+def run_metadata(config: Config, documents: list[Document], vocab: CharVocab, commit: str | None) -> dict:
     import datasets
     import transformers
 
@@ -186,6 +190,7 @@ def training_arguments(config: Config, checkpoints: Path, has_dev: bool) -> Trai
 def train(config: Config, resume: bool = False, callbacks: list[TrainerCallback] | None = None, progress: bool = True) -> Path:
     """Train `config` and return the finished model folder."""
     set_seed(config.seed)
+    commit = git_commit()
     work = partial_dir(config)
     final = config.output_dir / config.run_name
     checkpoints = work / "checkpoints"
@@ -238,7 +243,7 @@ def train(config: Config, resume: bool = False, callbacks: list[TrainerCallback]
     from training.evaluate import evaluate_documents  # evaluation builds on a saved model
 
     metrics = evaluate_documents(model_dir, dev_docs)["systems"]["model"] if dev_docs else {"per_label": {}, "micro": {"f1": float("nan")}}
-    metadata = run_metadata(config, train_docs + dev_docs, vocab)
+    metadata = run_metadata(config, train_docs + dev_docs, vocab, commit)
     metadata["train_runtime_s"] = round(trainer.state.log_history[-1].get("train_runtime", float("nan")), 1)
     metadata["global_step"] = trainer.state.global_step
     metadata["epochs_run"] = round(trainer.state.epoch or 0.0, 3)
