@@ -163,6 +163,7 @@ LEVEL_CHARACTERS = "省市县区州镇乡村盟旗街社"  # kept out of the ste
 # place, 18 of them in one article. Trained without that article, models read 七星关区 as a REGION and the rest as an
 # ORG (20 errors in every run), so a share of drawn organisations starts with a chain.
 ORG_CHAIN_RATE = 0.4
+REGION_CHAIN_RATE = 0.2  # one place in five drawn as a chain (广东广州, 廣州市白云區)
 # A chain that a one-place shape may grow into: a place and the one it lies in.
 CHAINS = {
     "short:": ["short:", "short:"],
@@ -191,6 +192,7 @@ class RegionShapes:
         self.one_character = sorted(set(PROVINCE_ABBREVIATIONS) | {name[0] for name in prefecture_names() if name[0] not in "省市县自"})  # not 市辖区
         self.countries = sorted(set(AddressProvider.countries))  # 中国, 美国: a country is a REGION too
         self.regions = list(region_names())
+        self.chains = list(CHAINS.values())  # drawn from for every chain-led organisation: built once
         self.short = sorted(set(self.regions) - self.full)
         self.short_set = set(self.short)
         # Stems for names cpca does not list: short forms, and ordinary words for towns and villages (马家庄, 硐口).
@@ -251,7 +253,7 @@ class RegionShapes:
         shape, end = self.parse(mention)
         if not shape or end < len(mention):
             return rng.choice(self.short)
-        return self.draw(self.grow(shape, rng, 0.2), rng)
+        return self.draw(self.grow(shape, rng, REGION_CHAIN_RATE), rng)
 
     def grow(self, shape: list[str], rng: random.Random, rate: float) -> list[str]:
         """One place may come, with probability `rate`, as a chain (广东广州, 廣州市白云區): still one span."""
@@ -262,7 +264,7 @@ class RegionShapes:
     def place(self, rng: random.Random) -> str:
         """A place to start an organisation's name: one name, or a chain (毕节市七星关区妇幼保健院, 广州天河华康小学)."""
         if rng.random() < ORG_CHAIN_RATE:
-            return self.draw(rng.choice(list(CHAINS.values())), rng)
+            return self.draw(rng.choice(self.chains), rng)
         return rng.choice(self.regions)
 
 
