@@ -20,7 +20,6 @@ import torch
 from typer.testing import CliRunner
 
 from training.cli import app
-from training.dataset import encode_window
 from training.infer import Tagger, pad_batch
 from training.text import normalise, read_article
 
@@ -64,11 +63,11 @@ def main() -> None:
             raise SystemExit(result.output)
 
         tagger = Tagger.from_pretrained(args.model, batch_size=args.batch_size)
-        windows = [char_ids for text in texts for _, char_ids in tagger._windows([normalise(text).text])]
+        windows = [example for text in texts for _, example in tagger._windows([normalise(text).text])]
         started = time.perf_counter()
         with torch.inference_mode():
             for start in range(0, len(windows), args.batch_size):
-                batch = pad_batch([encode_window(ids, tagger.vocab) for ids in windows[start : start + args.batch_size]], tagger.vocab.pad_id, tagger.device)
+                batch = pad_batch(windows[start : start + args.batch_size], tagger.vocab.pad_id, tagger.device)
                 tagger.model(**batch)
         if tagger.device.type == "cuda":
             torch.cuda.synchronize()

@@ -18,15 +18,16 @@ import time
 from pathlib import Path
 
 import torch
-from transformers import DataCollatorForTokenClassification, set_seed
+from transformers import set_seed
 
-from training.annotations import folder_labels, load_documents
+from training.annotations import load_folders
+from training.lexicon import default_lexicon
 from training.config import load_config
 from training.dataset import IGNORE_INDEX, build_dataset, select, tag_names
 from training.infer import bf16_capable, pick_device
 from training.modeling import CharVocab, build_model
 from training.text import simplified_view
-from training.train import train
+from training.train import CharCollator, train
 
 
 def main() -> None:
@@ -37,12 +38,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         overrides = [f"output_dir={scratch}", "run_name=bench", "training.epochs=5", "training.early_stopping_patience=1000", *args.overrides]
         config = load_config(args.config, overrides)
-        documents = load_documents(config.data.annotations)
+        documents, labels = load_folders(config.data.annotations)
         set_seed(config.seed)
-        tags = tag_names(config.data.tagging_scheme, folder_labels(config.data.annotations))
+        tags = tag_names(config.data.tagging_scheme, labels)
         tokenizer, model = build_model(config.model, tags, [simplified_view(d.text) for d in documents], Path(scratch))
         windows = build_dataset(
-            select(documents, config.data.split.train), CharVocab(tokenizer), tags, config.data.tagging_scheme, config.data.max_length, config.data.window_overlap
+            select(documents, config.data.split.train), CharVocab(tokenizer), tags, config.data.tagging_scheme, config.data.max_length, config.data.window_overlap,
+            default_lexicon() if config.model.lexicon else None,
         ).remove_columns(["doc_id", "char_start"])
         tokens_per_epoch = sum(len(row) - 2 for row in windows["input_ids"])
         steps_per_epoch = math.ceil(len(windows) / config.training.batch_size)
@@ -55,7 +57,7 @@ def main() -> None:
         device = pick_device()
         model.to(device).train()
         optimizer = torch.optim.AdamW(model.parameters(), lr=config.training.learning_rate, weight_decay=config.training.weight_decay)
-        collate = DataCollatorForTokenClassification(tokenizer, label_pad_token_id=IGNORE_INDEX)
+        collate = CharCollator(tokenizer, label_pad_token_id=IGNORE_INDEX)
         generator = torch.Generator().manual_seed(config.seed)
         bare_tokens, started = 0, time.perf_counter()
         for step in range(run["global_step"]):

@@ -84,6 +84,7 @@ def tiny_config_dict(annotations: Path, output_dir: Path, **training) -> dict:
             "name_or_path": None,
             "from_scratch": {"num_hidden_layers": 1, "hidden_size": 64, "num_attention_heads": 2, "intermediate_size": 128},
             "crf": False,
+            "lexicon": False,
             "dropout": 0.1,
         },
         "training": {

@@ -73,14 +73,12 @@ def _outside_spans(document) -> str:
     return "|".join(parts + [document.text[position:]])
 
 
-FURNITURE = re.compile(r"\n[^\n]*(?:ICP备|公网安备|许可证|电话|共\d+版)[^\n]*$")  # the line page_furniture adds
 
 
 def test_word_swap_changes_context_words_but_not_entities_numbers_or_counters():
     documents = load_documents(PROJECT / "annotations")[:1]
     plain = augment(documents, 1, seed=4)[0]
     swapped = augment(documents, 1, seed=4, word_swap_rate=1.0)[0]
-    swapped = Document(swapped.doc_id, FURNITURE.sub("", swapped.text), swapped.spans)  # the copy's text alone
     assert check_document(swapped) == []
     assert [(s.label, s.text) for s in swapped.spans] == [(s.label, s.text) for s in plain.spans]
     assert _outside_spans(swapped) != _outside_spans(plain)
@@ -161,7 +159,7 @@ def test_numbers_outside_entities_look_like_footer_numbers_only_where_no_date_un
     swap = WordSwapper(rate=1.0, seed=0)
     before_hao = [swap._number("12345678", "号") for _ in range(1000)]
     before_nian = [swap._number("3", "年") for _ in range(1000)]
-    year_like = re.compile(r"20[012]\d")
+    year_like = re.compile(r"(?:199|20[0-3])\d")
     assert sum(bool(year_like.match(number)) for number in before_hao) > 250
     assert sum("-" in number for number in before_hao) > 100  # and codes: B2-20240091
     assert {len(number) for number in before_nian} == {1} and len(set(before_nian)) == 9  # a duration keeps its size
@@ -187,32 +185,6 @@ def test_one_place_sometimes_becomes_a_chain_and_villages_take_ordinary_names():
         assert 20 < sum(shape == chain for shape in shapes_drawn) < 80, gold
     villages = {shapes.region("二关村", rng)[:-1] for _ in range(200)}
     assert villages & set(shapes.words) and villages & set(shapes.stems)
-
-
-def test_one_character_forms_come_from_the_places_the_documents_name_too():
-    """穗毕协作: 毕 stands for 毕节, which the article names; provinces' abbreviations alone never teach it."""
-    from training.annotations import Span
-    from training.augment import MentionSampler
-
-    text = "贵州省毕节市与广州结对,穗毕协作"
-    document = Document("a", text, [Span(0, 3, "REGION", "贵州省"), Span(3, 6, "REGION", "毕节市"), Span(7, 9, "REGION", "广州"), Span(13, 14, "REGION", "穗"), Span(14, 15, "REGION", "毕")])
-    sample = MentionSampler([document], seed=0)
-    drawn = [sample("REGION", "毕") for _ in range(300)]
-    assert sum(len(form) == 1 for form in drawn) > 200  # the rest: the documents' own mentions, whole
-    assert drawn.count("毕") > 20 and drawn.count("贵") > 20
-
-
-def test_copies_end_with_page_furniture_whose_numbers_are_no_entities():
-    """京ICP备2022015544号-1 and phone numbers in page footers were tagged DATE; copies now show them as plain text."""
-    documents = load_documents(PROJECT / "annotations")[:1]
-    copies = augment(documents, copies=20, seed=3, word_swap_rate=0.5)
-    plain = augment(documents, copies=20, seed=3)
-    with_furniture = [copy for copy in copies if FURNITURE.search(copy.text)]
-    assert 4 <= len(with_furniture) <= 16
-    assert all(check_document(copy) == [] for copy in copies)
-    for copy in with_furniture:
-        assert all(span.end <= FURNITURE.search(copy.text).start() for span in copy.spans)  # no entity in the footer line
-    assert not any("ICP备" in copy.text for copy in plain)  # without word swap, copies are as before
 
 
 def test_organisations_often_start_with_a_chain_of_places():

@@ -7,7 +7,7 @@ from transformers import pipeline
 
 from training.config import config_from_dict
 from training.errors import XiezuoError
-from training.infer import Tagger
+from training.infer import Tagger, pad_batch
 from training.train import StopAfterStep, partial_dir, train
 from tests.conftest import tiny_config_dict
 
@@ -61,12 +61,19 @@ def test_resume_without_checkpoint_is_a_clear_error(tiny_config):
         train(tiny_config, resume=True, progress=False)
 
 
-def test_crf_head_trains_and_reloads(synthetic_annotations, tmp_path):
+def test_crf_head_with_lexicon_trains_and_reloads(synthetic_annotations, tmp_path):
     tree = tiny_config_dict(synthetic_annotations, tmp_path, epochs=3, eval_steps=10)
-    tree["model"]["crf"] = True
+    tree["model"].update(crf=True, lexicon=True)
     model_dir = train(config_from_dict(tree, "crf"), progress=False)
     tagger = Tagger.from_pretrained(model_dir)
-    assert tagger.use_crf
+    assert tagger.use_crf and tagger.lexicon is not None
+    assert tagger.model.config.lexicon_fingerprint == tagger.lexicon.fingerprint
+    # The flags reach the model: the same window without them gives other emissions.
+    [(_, example)] = list(tagger._windows(["广州市白云区对口帮扶平塘县"]))
+    with_flags = pad_batch([example], tagger.vocab.pad_id, tagger.device)
+    without = {key: value for key, value in with_flags.items() if key != "lexicon_flags"}
+    with torch.inference_mode():
+        assert not torch.allclose(tagger.model(**with_flags).logits, tagger.model(**without).logits)
     assert tagger(SAMPLE) == Tagger.from_pretrained(model_dir)(SAMPLE)
 
 

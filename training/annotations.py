@@ -132,6 +132,20 @@ def folder_labels(folder: Path) -> tuple[str, ...]:
         raise XiezuoError(f"{path}: missing; it names the labels (copy annotations/{LABEL_CONFIG} and edit it)") from None
 
 
+def load_folders(folders: list[Path]) -> tuple[list[Document], tuple[str, ...]]:
+    """The documents of several annotation folders and their labels, which every folder must name alike."""
+    labels = folder_labels(folders[0])
+    for folder in folders[1:]:
+        if folder_labels(folder) != labels:
+            raise XiezuoError(f"{folder / LABEL_CONFIG}: names labels {folder_labels(folder)}, {folders[0] / LABEL_CONFIG} names {labels}")
+    documents = [document for folder in folders for document in load_documents(folder)]
+    ids = [document.doc_id for document in documents]
+    duplicates = sorted({doc_id for doc_id in ids if ids.count(doc_id) > 1})
+    if duplicates:
+        raise XiezuoError(f"document id(s) {duplicates[:5]} appear in more than one task of {', '.join(map(str, folders))}")
+    return documents, labels
+
+
 def load_documents(folder: Path) -> list[Document]:
     """Load every task file in `folder` and check that spans are usable (`check_document` without the edge rule).
 

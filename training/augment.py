@@ -26,8 +26,6 @@ adverbs, idioms) for other words of the same part of speech from jieba's diction
 the same share of the numbers there with any number of digits. Without this, the entity slots
 are the only text that changes between copies, and a model trained from scratch learns that any
 text it has not memorised is an entity (spurious REGION on 牡丹, 开刀; DATE on licence numbers).
-As many copies end with a line of page furniture (licence, filing and phone numbers: 京ICP备
-2022015544号-1), which scraped pages carry and the model took for dates.
 Offsets are rebuilt as the text is, so every new span satisfies text[start:end] == span.text.
 Only training documents are augmented; dev and test documents never are.
 """
@@ -38,6 +36,7 @@ import bisect
 import logging
 import random
 import re
+from pathlib import Path
 from collections import defaultdict
 from functools import lru_cache
 
@@ -48,11 +47,10 @@ from training.annotations import LABELS, Document, Span
 from training.baseline import LOCAL_SUFFIXES, REGION_SUFFIXES, division_names, prefecture_names, region_names
 from training.text import simplified_view
 
-ORG_TYPES = (
-    "人民医院", "第一人民医院", "中医院", "卫生院", "教育局", "人社局", "就业局", "农业农村局", "乡村振兴局",
-    "第一中学", "第四中学", "民族中学", "实验小学", "中心小学", "幼儿园", "职业技术学校", "区委", "县委",
-    "人民政府", "政协", "扶贫办", "供销社", "投资有限公司", "农业发展有限公司", "协作工作队", "工作组", "日报", "融媒体中心",
-    "小学", "中学", "医院", "合作社", "专业合作社", "商会", "协会", "研究院", "集团", "有限公司",
+# Kinds of organisation named after a place (人民医院, 教育局), from a data file written from general knowledge.
+ORG_TYPES = tuple(
+    line.strip() for line in (Path(__file__).parent / "data" / "org_types.txt").read_text(encoding="utf-8").splitlines()
+    if line.strip() and not line.startswith("#")
 )
 # Last words of organisation types: a name may be any words before one (妇幼保健院, 教师发展中心, 实验学校).
 ORG_HEADS = ("院", "局", "中心", "学校", "医院", "中学", "小学", "所", "站", "馆", "办", "队", "会", "委员会", "公司", "社", "厂", "团")
@@ -61,6 +59,7 @@ PROVINCE_ABBREVIATIONS = "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘
 AMOUNT_UNITS = ("万元", "亿元", "元", "万余元", "多万元", "余万元", "万")
 # How names of organisations end: keeps the dictionary's `nt` words that are names (教育局), not topics (世界大国).
 ORG_ENDINGS = ("局", "院", "校", "学", "会", "部", "委", "厅", "所", "司", "社", "行", "团", "中心", "办", "馆", "站", "队", "组", "报", "台", "厂", "处", "署", "室")
+YEARS = (1990, 2035)  # any year news of this kind may name, not only the years of the articles we have
 DATE_UNITS = "年月日"  # a number before one of these is a date or a duration (3年): never redrawn as a year
 
 
@@ -78,7 +77,7 @@ def _amount(rng: random.Random) -> str:
 
 
 def _date(rng: random.Random) -> str:
-    year, month, day = rng.randint(2010, 2025), rng.randint(1, 12), rng.randint(1, 28)
+    year, month, day = rng.randint(*YEARS), rng.randint(1, 12), rng.randint(1, 28)
     return rng.choice(
         [
             f"{year}年", f"{year}年{month}月", f"{month}月{day}日", f"{year}年{month}月{day}日", f"去年{month}月",
@@ -100,7 +99,7 @@ def _renumber(gold: str, label: str, rng: random.Random) -> str:
         if label == "AMOUNT":  # as many digits as the gold's
             value = rng.randint(10 ** (len(digits) - 1), 10 ** len(digits) - 1)
         elif len(digits) == 4:
-            value = rng.randint(2010, 2025)  # a year
+            value = rng.randint(*YEARS)  # a year
         elif after == "月" or (before == "-" and after == "-"):
             value = rng.randint(1, 12)
         elif after == "日" or before == "-":
@@ -159,11 +158,9 @@ def dictionary_names() -> dict[str, list[str]]:
 
 
 LEVEL_CHARACTERS = "省市县区州镇乡村盟旗街社"  # kept out of the stems of new names, so 某某镇 never reads as two places
-# Organisations that start with two places (毕节市七星关区妇幼保健院): 24 of the 103 in the seeds that start with a
-# place, 18 of them in one article. Trained without that article, models read 七星关区 as a REGION and the rest as an
-# ORG (20 errors in every run), so a share of drawn organisations starts with a chain.
-ORG_CHAIN_RATE = 0.4
-REGION_CHAIN_RATE = 0.2  # one place in five drawn as a chain (广东广州, 廣州市白云區)
+# One place in five, alone or at the start of an organisation's name, is drawn as a chain (广东广州,
+# 毕节市七星关区妇幼保健院): a prior that chains are common, not a rate measured on any article.
+CHAIN_RATE = 0.2
 # A chain that a one-place shape may grow into: a place and the one it lies in.
 CHAINS = {
     "short:": ["short:", "short:"],
@@ -253,7 +250,7 @@ class RegionShapes:
         shape, end = self.parse(mention)
         if not shape or end < len(mention):
             return rng.choice(self.short)
-        return self.draw(self.grow(shape, rng, REGION_CHAIN_RATE), rng)
+        return self.draw(self.grow(shape, rng, CHAIN_RATE), rng)
 
     def grow(self, shape: list[str], rng: random.Random, rate: float) -> list[str]:
         """One place may come, with probability `rate`, as a chain (广东广州, 廣州市白云區): still one span."""
@@ -263,7 +260,7 @@ class RegionShapes:
 
     def place(self, rng: random.Random) -> str:
         """A place to start an organisation's name: one name, or a chain (毕节市七星关区妇幼保健院, 广州天河华康小学)."""
-        if rng.random() < ORG_CHAIN_RATE:
+        if rng.random() < CHAIN_RATE:
             return self.draw(rng.choice(self.chains), rng)
         return rng.choice(self.regions)
 
@@ -279,8 +276,6 @@ class MentionSampler:
         for document in documents:
             for span in document.spans:
                 self.own[span.label].append(span.text)
-        # 毕 stands for 毕节 where 毕节 is the subject: one-character forms also come from the places these documents name.
-        self.initials = [simplified_view(text)[0] for text in self.own["REGION"] if len(text) > 1]
         self.shapes = RegionShapes()
         self.dictionary = dictionary_names()
 
@@ -290,13 +285,11 @@ class MentionSampler:
         if label not in LABELS or (self.own[label] and rng.random() < 0.3):
             return rng.choice(self.own[label])
         if label == "REGION":
-            if len(gold) == 1 and self.initials and rng.random() < 0.4:
-                return rng.choice(self.initials)
             return self.shapes.region(gold, rng)
         if label == "ORG":
             shape, end = self.shapes.parse(gold)
             if shape and len(gold) - end >= 2 and rng.random() < 0.6:  # 临夏市医院: a new region, the same or another body
-                place = self.shapes.draw(self.shapes.grow(shape, rng, ORG_CHAIN_RATE), rng)
+                place = self.shapes.draw(self.shapes.grow(shape, rng, CHAIN_RATE), rng)
                 return place + (gold[end:] if rng.random() < 0.5 else self.body(rng))
             draw = rng.random()
             if draw < 0.25:
@@ -381,7 +374,7 @@ class WordSwapper:
         else:
             draw = rng.random()
             if draw < 0.3:  # a year first: 京ICP备2022015544号
-                lead, more = str(rng.randint(2000, 2025)), (0, 8)
+                lead, more = str(rng.randint(*YEARS)), (0, 8)
             elif draw < 0.45:  # a code: B2-20240091
                 return _digits(rng, rng.randint(1, 4)) + "-" + _digits(rng, rng.randint(1, 8))
             else:
@@ -407,34 +400,8 @@ def replace_mentions(document: Document, sample: MentionSampler, copy: int, swap
     return Document(doc_id=f"{document.doc_id}~aug{copy}", text="".join(parts), spans=spans)
 
 
-def page_furniture(rng: random.Random) -> str:
-    """A footer line of scraped news pages, whose numbers are no DATE or AMOUNT (京ICP备2022015544号-1)."""
-    province, year = rng.choice(PROVINCE_ABBREVIATIONS), rng.randint(2005, 2025)
-    items = [
-        f"{province}ICP备{year}{_digits(rng, 6)}号-{rng.randint(1, 9)}",
-        f"{province}公网安备{_digits(rng, 14)}号",
-        f"互联网新闻信息许可证{_digits(rng, 11)}",
-        f"增值电信业务经营许可证{province}B2-{year}{_digits(rng, 4)}",
-        f"广播电视节目制作经营许可证({province})字第{_digits(rng, 5)}号",
-        f"邮编:{_digits(rng, 6)} 投诉电话:(0{_digits(rng, 2)}){_digits(rng, 8)}",
-        f"联系电话:0{_digits(rng, 3)}-{_digits(rng, 7)}",
-        f"第{_digits(rng, 3)}期 共{rng.randint(4, 24)}版",
-    ]
-    return " 丨".join(rng.sample(items, rng.randint(1, 3)))
-
-
 def augment(documents: list[Document], copies: int, seed: int, word_swap_rate: float = 0.0) -> list[Document]:
-    """`copies` mention-replaced versions of each document (the originals are not included).
-
-    With word swap, as many copies as `word_swap_rate` says also end with a line of page furniture."""
+    """`copies` mention-replaced versions of each document (the originals are not included)."""
     sample = MentionSampler(documents, seed)
     swap = WordSwapper(word_swap_rate, seed) if word_swap_rate > 0 and copies else None
-    furniture = random.Random(seed)
-    result = []
-    for copy in range(copies):
-        for document in documents:
-            new = replace_mentions(document, sample, copy, swap)
-            if swap and furniture.random() < word_swap_rate:
-                new = Document(new.doc_id, f"{new.text}\n{page_furniture(furniture)}", new.spans)
-            result.append(new)
-    return result
+    return [replace_mentions(document, sample, copy, swap) for copy in range(copies) for document in documents]

@@ -34,7 +34,8 @@ ls_app = typer.Typer(
 app.add_typer(ls_app, name="ls")
 console = Console()
 err_console = Console(stderr=True)
-DEFAULT_MODEL = Path("models/offline-small")
+# The shipped model (`make model` rebuilds it from configs/offline-small.yaml), found from any working directory.
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "xiezuo-small"
 MAX_LISTED = 50  # problems printed one per line; the rest are counted
 
 
@@ -141,6 +142,31 @@ def annotations_check(
     console.print(f"[green]ok:[/] {tasks} task(s), {sum(totals.values())} entities, no problems")
 
 
+@app.command("corpus")
+@friendly_errors
+def corpus(
+    action: Annotated[str, typer.Argument(help="build: write the task files; check: only report problems.")] = "build",
+    folder: Annotated[Path, typer.Option("--dir", help="Corpus folder: markup in <dir>/source/*.txt, task files written to <dir>.")] = Path("annotations/corpus"),
+) -> None:
+    """Turn the written corpus's inline markup (`[[广州市|REGION]]`) into Label Studio task files.
+
+    Every problem is listed with file, line and article; while there is one, nothing is written.
+    The format is described in training/corpus.py. Example: `xiezuo-ner corpus build`
+    """
+    from training.corpus import build_corpus
+
+    if action not in ("build", "check"):
+        raise XiezuoError(f"unknown action {action!r}: use build or check")
+    counts, problems = build_corpus(folder, check_only=action == "check")
+    for problem in problems[:MAX_LISTED]:
+        print_error(problem)
+    if problems:
+        err_console.print(f"{len(problems)} problem(s); nothing written")
+        raise typer.Exit(1)
+    verb = "checked" if action == "check" else "wrote"
+    console.print(f"[green]ok:[/] {verb} {', '.join(f'{name} ({count})' for name, count in counts.items())}")
+
+
 @app.command("import")
 @friendly_errors
 def import_(
@@ -240,7 +266,7 @@ def pretrain(
 def _documents_for(model: Path, split: str, data: list[Path]) -> list:
     from transformers import AutoConfig
 
-    from training.annotations import check_document, load_documents, load_tasks
+    from training.annotations import check_document, load_folders, load_tasks
     from training.config import load_config
     from training.dataset import select, tag_labels
 
@@ -258,7 +284,7 @@ def _documents_for(model: Path, split: str, data: list[Path]) -> list:
     doc_ids = getattr(config.data.split, split)
     if not doc_ids:
         raise XiezuoError(f"{config_path}: the {split} split is empty; pass --data FILES or another --split")
-    return select(load_documents(config.data.annotations), doc_ids)
+    return select(load_folders(config.data.annotations)[0], doc_ids)
 
 
 @app.command()
@@ -364,7 +390,7 @@ def _input_files(paths: list[str]) -> list[Path]:
 @friendly_errors
 def tag(
     paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive *.txt), globs, or - for standard input.")],
-    model: Annotated[Path, typer.Option(help="A trained model folder.")] = DEFAULT_MODEL,
+    model: Annotated[Path, typer.Option(help="A trained model folder (default: the shipped models/xiezuo-small).", show_default=False)] = DEFAULT_MODEL,
     format_: Annotated[str, typer.Option("--format", help="pretty, json, jsonl, conll, label-studio or html.")] = "pretty",
     out: Annotated[Optional[Path], typer.Option(help="Write here instead of standard output.")] = None,
     batch_size: Annotated[int, typer.Option(help="Windows per forward pass.")] = 128,

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from training.errors import XiezuoError
 
@@ -39,13 +39,18 @@ class SplitConfig(Strict):
 
 
 class DataConfig(Strict):
-    annotations: Path  # folder of Label Studio task files, relative to the working directory
+    annotations: list[Path] = Field(min_length=1)  # folders of Label Studio task files; a split names documents of any of them
     split: SplitConfig
     tagging_scheme: Literal["BIO", "BIOES"]
     max_length: int = Field(ge=16, le=512)  # tokens per window including [CLS] and [SEP]
     window_overlap: int = Field(ge=0)  # characters shared by neighbouring windows
     augmentation_copies: int = Field(ge=0)  # mention-replaced copies of each training document (0: off)
     word_swap_rate: float = Field(ge=0, le=1)  # share of content words and numbers outside entities redrawn in each copy
+
+    @field_validator("annotations", mode="before")
+    @classmethod
+    def _one_folder_is_a_list(cls, value: object) -> object:
+        return [value] if isinstance(value, (str, Path)) else value  # `--set data.annotations=models/data/cluener`
 
     @model_validator(mode="after")
     def _overlap_fits(self) -> "DataConfig":
@@ -73,12 +78,15 @@ class ModelConfig(Strict):
     name_or_path: str | None  # a hub id or a local folder; null builds `from_scratch`
     from_scratch: ScratchEncoder | None
     crf: bool  # a CRF layer over the logits, decoded with Viterbi
+    lexicon: bool  # dictionary-word flags per character beside its embedding (training/lexicon.py)
     dropout: float = Field(ge=0.0, lt=1.0)
 
     @model_validator(mode="after")
     def _one_source(self) -> "ModelConfig":
         if (self.name_or_path is None) == (self.from_scratch is None):
             raise ValueError("set exactly one of name_or_path (pretrained) and from_scratch (offline)")
+        if self.lexicon and not self.crf:
+            raise ValueError("lexicon: true needs crf: true (the lexicon lives in the CRF model class)")
         return self
 
 

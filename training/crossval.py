@@ -1,9 +1,11 @@
 """k-fold cross-validation by document: one model per fold, one pooled report.
 
-Each fold tests on its own documents and trains on all the others for the
+The folds are made of the documents of the config's first annotation folder (the
+seeds); each fold tests on its own documents and trains on all the others for the
 config's whole schedule, the usual k-fold protocol; with `dev`, the next fold's
-documents are held out for early stopping instead. No document is ever in
-train and test.
+documents are held out for early stopping instead. Documents of the other folders
+(the written corpus) keep the split the config gives them in every fold, so its
+development set can still stop training early. No document is ever in train and test.
 """
 
 from __future__ import annotations
@@ -12,31 +14,47 @@ import json
 import time
 from pathlib import Path
 
-from training.annotations import load_documents
+from training.annotations import load_documents, load_folders
 from training.config import Config, SplitConfig
 from training.dataset import folds, select
 from training.evaluate import evaluate_documents, pooled_report, write_report
 from training.train import train
 
 
-def fold_configs(config: Config, doc_ids: list[str], k: int, folder: Path, dev: bool = False) -> list[Config]:
-    return [
-        config.model_copy(
-            update={
-                "run_name": f"{config.run_name}-fold{index}",
-                "output_dir": folder / "folds",
-                "data": config.data.model_copy(update={"split": SplitConfig(**split)}),
-            }
+def fold_configs(config: Config, doc_ids: list[str], k: int, folder: Path, dev: bool = False, documents: list | None = None) -> list[Config]:
+    """One config per fold over `doc_ids`; split entries naming other documents stay in every fold."""
+    folded = set(doc_ids)
+    names_in = {name: [document.doc_id for document in select(documents, [name])] for name in _split_names(config)} if documents else {}
+    fixed = {
+        part: [name for name in getattr(config.data.split, part) if not folded & set(names_in.get(name, [name]))]
+        for part in ("train", "dev")
+    }
+    result = []
+    for index, split in enumerate(folds(doc_ids, k, config.seed, dev)):
+        split = {"train": split["train"] + fixed["train"], "dev": split["dev"] + fixed["dev"], "test": split["test"]}
+        result.append(
+            config.model_copy(
+                update={
+                    "run_name": f"{config.run_name}-fold{index}",
+                    "output_dir": folder / "folds",
+                    "data": config.data.model_copy(update={"split": SplitConfig(**split)}),
+                }
+            )
         )
-        for index, split in enumerate(folds(doc_ids, k, config.seed, dev))
-    ]
+    return result
+
+
+def _split_names(config: Config) -> list[str]:
+    return [*config.data.split.train, *config.data.split.dev, *config.data.split.test]
 
 
 def cross_validate(config: Config, k: int, folder: Path, dev: bool = False, progress: bool = True) -> dict:
     """Train and test k folds, write the pooled report.{json,md,html} to `folder`, return it."""
-    documents = load_documents(config.data.annotations)
+    documents, _ = load_folders(config.data.annotations)
+    fold_over = load_documents(config.data.annotations[0])
+    fold_ids = [document.doc_id for document in fold_over]
     fold_reports, fold_documents, timings = [], [], []
-    for fold_config in fold_configs(config, [document.doc_id for document in documents], k, folder, dev):
+    for fold_config in fold_configs(config, fold_ids, k, folder, dev, documents):
         started = time.perf_counter()
         model_dir = train(fold_config, progress=progress)
         timings.append(round(time.perf_counter() - started, 1))

@@ -18,6 +18,7 @@ import datasets
 
 from training.annotations import Document, Span
 from training.errors import XiezuoError
+from training.lexicon import Lexicon
 from training.modeling import CharVocab
 from training.text import simplified_view
 
@@ -98,21 +99,29 @@ def windows(length: int, max_chars: int, overlap: int, text: str = "", spans: li
     return result
 
 
-def encode_window(char_ids: list[int], vocab: CharVocab, tag_ids: list[int] | None = None) -> dict[str, list[int]]:
-    """[CLS] characters [SEP], with labels aligned to characters and IGNORE_INDEX elsewhere."""
+def encode_window(
+    char_ids: list[int], vocab: CharVocab, tag_ids: list[int] | None = None, lexicon_flags: list[int] | None = None
+) -> dict[str, list[int]]:
+    """[CLS] characters [SEP], with labels (and lexicon flags) aligned to characters; IGNORE_INDEX (no flags) elsewhere."""
     example = {"input_ids": [vocab.cls_id, *char_ids, vocab.sep_id], "attention_mask": [1] * (len(char_ids) + 2)}
     if tag_ids is not None:
         example["labels"] = [IGNORE_INDEX, *tag_ids, IGNORE_INDEX]
+    if lexicon_flags is not None:
+        example["lexicon_flags"] = [0, *lexicon_flags, 0]
     return example
 
 
-def document_examples(document: Document, vocab: CharVocab, tags: list[str], scheme: str, max_length: int, overlap: int) -> list[dict]:
+def document_examples(
+    document: Document, vocab: CharVocab, tags: list[str], scheme: str, max_length: int, overlap: int, lexicon: Lexicon | None = None
+) -> list[dict]:
     label2id = {tag: index for index, tag in enumerate(tags)}
-    char_ids = vocab.encode(simplified_view(document.text))
+    view = simplified_view(document.text)
+    char_ids = vocab.encode(view)
+    flags = lexicon.features(view).tolist() if lexicon is not None else None
     tag_ids = [label2id[tag] for tag in char_tags(len(document.text), document.spans, scheme)]
     examples = []
     for start, end in windows(len(document.text), max_length - 2, overlap, document.text, document.spans):
-        example = encode_window(char_ids[start:end], vocab, tag_ids[start:end])
+        example = encode_window(char_ids[start:end], vocab, tag_ids[start:end], flags[start:end] if flags is not None else None)
         examples.append({**example, "doc_id": document.doc_id, "char_start": start})
     return examples
 
@@ -131,13 +140,16 @@ def data_hash(documents: list[Document], vocab: CharVocab, settings: dict) -> st
     return digest.hexdigest()[:16]
 
 
-def build_dataset(documents: list[Document], vocab: CharVocab, tags: list[str], scheme: str, max_length: int, overlap: int) -> datasets.Dataset:
+def build_dataset(
+    documents: list[Document], vocab: CharVocab, tags: list[str], scheme: str, max_length: int, overlap: int, lexicon: Lexicon | None = None
+) -> datasets.Dataset:
     """Windows of all `documents`, labelled with indices into `tags`, cached on disk under a hash of the inputs and settings."""
-    settings = {"tags": tags, "scheme": scheme, "max_length": max_length, "overlap": overlap, "version": 2}
+    settings = {"tags": tags, "scheme": scheme, "max_length": max_length, "overlap": overlap, "version": 3,
+                "lexicon": lexicon.fingerprint if lexicon is not None else None}
     path = cache_dir() / data_hash(documents, vocab, settings)
     if path.is_dir():
         return datasets.load_from_disk(str(path))
-    rows = [example for document in documents for example in document_examples(document, vocab, tags, scheme, max_length, overlap)]
+    rows = [example for document in documents for example in document_examples(document, vocab, tags, scheme, max_length, overlap, lexicon)]
     dataset = datasets.Dataset.from_list(rows)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + f".tmp{os.getpid()}")

@@ -13,6 +13,7 @@ furthest from an edge, so an entity on a window edge is found once, whole)
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,9 +24,11 @@ import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from training.dataset import encode_window, spans_from_tags, tag_labels, windows
+from training.lexicon import default_lexicon
 from training.modeling import CharVocab, load_trained
 from training.text import normalise, simplified_view
 
+logger = logging.getLogger(__name__)
 DEFAULT_OVERLAP = 64  # characters; an entity cut by one window is whole in its neighbour
 
 
@@ -96,6 +99,9 @@ class Tagger:
         self.max_chars = min(getattr(config, "window_max_length", 512), config.max_position_embeddings) - 2
         self.overlap = min(getattr(config, "window_overlap", DEFAULT_OVERLAP), self.max_chars // 4)
         self.use_crf = getattr(config, "use_crf", False) and hasattr(model, "crf")
+        self.lexicon = default_lexicon() if getattr(config, "lexicon_features", 0) else None
+        if self.lexicon is not None and getattr(config, "lexicon_fingerprint", None) != self.lexicon.fingerprint:
+            logger.warning("the installed dictionaries (jieba, cpca) differ from those the model was trained with; its lexicon features differ too")
         self.autocast = bf16_capable(self.device)
 
     @classmethod
@@ -143,15 +149,19 @@ class Tagger:
             results.append(entities)
         return results
 
-    def _windows(self, texts: list[str]) -> Iterator[tuple[tuple[int, int, int], list[int]]]:
+    def _windows(self, texts: list[str]) -> Iterator[tuple[tuple[int, int, int], dict[str, list[int]]]]:
+        """(document index, start, end) and the encoded window, for every window of every text."""
         for doc_index, text in enumerate(texts):
-            char_ids = self.vocab.encode(simplified_view(text))
+            view = simplified_view(text)
+            char_ids = self.vocab.encode(view)
+            flags = self.lexicon.features(view).tolist() if self.lexicon is not None else None
             for start, end in windows(len(text), self.max_chars, self.overlap, text):
-                yield (doc_index, start, end), char_ids[start:end]
+                window_flags = flags[start:end] if flags is not None else None
+                yield (doc_index, start, end), encode_window(char_ids[start:end], self.vocab, lexicon_flags=window_flags)
 
     def _window_predictions(self, texts: list[str]) -> Iterator[tuple[tuple[int, int, int], np.ndarray, np.ndarray]]:
         """(window, tag id per character, probability of that tag) for every window, batch by batch."""
-        batch: list[tuple[tuple[int, int, int], list[int]]] = []
+        batch: list[tuple[tuple[int, int, int], dict[str, list[int]]]] = []
         for item in self._windows(texts):
             batch.append(item)
             if len(batch) == self.batch_size:
@@ -161,8 +171,8 @@ class Tagger:
             yield from self._forward(batch)
 
     @torch.inference_mode()
-    def _forward(self, batch: list[tuple[tuple[int, int, int], list[int]]]) -> Iterable:
-        inputs = pad_batch([encode_window(char_ids, self.vocab) for _, char_ids in batch], self.vocab.pad_id, self.device)
+    def _forward(self, batch: list[tuple[tuple[int, int, int], dict[str, list[int]]]]) -> Iterable:
+        inputs = pad_batch([example for _, example in batch], self.vocab.pad_id, self.device)
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.autocast):
             logits = self.model(**inputs).logits.float()  # (B, L, T)
         probabilities = logits.softmax(-1)[:, 1:]  # drop [CLS]; character i is position i
@@ -174,16 +184,23 @@ class Tagger:
             tags = probabilities.argmax(-1)
         chosen = probabilities.gather(2, tags.unsqueeze(2)).squeeze(2)
         tags, chosen = tags.cpu().numpy(), chosen.cpu().numpy()
-        for row, (window, char_ids) in enumerate(batch):
-            length = len(char_ids)
+        for row, (window, example) in enumerate(batch):
+            length = len(example["input_ids"]) - 2
             yield window, tags[row, :length], chosen[row, :length]
 
 
 def pad_batch(examples: list[dict[str, list[int]]], pad_id: int, device: torch.device) -> dict[str, torch.Tensor]:
+    """Encoded windows as one padded batch: `pad_id` after the ids, 0 after the mask and the lexicon flags."""
     width = max(len(example["input_ids"]) for example in examples)
     input_ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
     attention_mask = torch.zeros((len(examples), width), dtype=torch.long)
+    flags = torch.zeros((len(examples), width), dtype=torch.long) if "lexicon_flags" in examples[0] else None
     for row, example in enumerate(examples):
         input_ids[row, : len(example["input_ids"])] = torch.tensor(example["input_ids"])
         attention_mask[row, : len(example["input_ids"])] = 1
-    return {"input_ids": input_ids.to(device), "attention_mask": attention_mask.to(device)}
+        if flags is not None:
+            flags[row, : len(example["lexicon_flags"])] = torch.tensor(example["lexicon_flags"])
+    batch = {"input_ids": input_ids.to(device), "attention_mask": attention_mask.to(device)}
+    if flags is not None:
+        batch["lexicon_flags"] = flags.to(device)
+    return batch

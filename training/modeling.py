@@ -31,6 +31,7 @@ from transformers.modeling_outputs import TokenClassifierOutput
 
 from training.config import ModelConfig, ScratchEncoder
 from training.errors import XiezuoError
+from training.lexicon import NUM_FEATURES
 
 WHITESPACE_TOKEN = "[unused1]"
 SPECIAL_TOKENS = ["[PAD]", WHITESPACE_TOKEN, "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
@@ -138,11 +139,15 @@ class CRF(nn.Module):
 
 
 class BertCrfForTokenClassification(BertForTokenClassification):
-    """BERT emissions + CRF. Loads as a plain BertForTokenClassification elsewhere (the CRF is then ignored)."""
+    """BERT emissions + CRF, with lexicon flags (`training.lexicon`) added to the character embeddings
+    when `config.lexicon_features` is set. Loads as a plain BertForTokenClassification elsewhere (the
+    CRF and the lexicon are then ignored, and a model trained with a lexicon loses what it gave)."""
 
     def __init__(self, config: BertConfig):
         super().__init__(config)
         self.crf = CRF(config.num_labels)
+        size = getattr(config, "lexicon_features", 0)
+        self.lexicon = nn.Linear(size, config.hidden_size, bias=False) if size else None
         self.post_init()
 
     def _init_weights(self, module: nn.Module) -> None:
@@ -153,7 +158,13 @@ class BertCrfForTokenClassification(BertForTokenClassification):
         else:
             super()._init_weights(module)
 
-    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, labels=None, **kwargs):
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, labels=None, lexicon_flags=None, **kwargs):
+        if self.lexicon is not None and lexicon_flags is not None:
+            # Bits made here, not kept as a buffer: from_pretrained leaves unsaved buffers uninitialised.
+            bits = torch.arange(self.lexicon.in_features, device=lexicon_flags.device)
+            flags = ((lexicon_flags.unsqueeze(-1) >> bits) & 1).to(self.lexicon.weight.dtype)  # (B, L, features)
+            kwargs["inputs_embeds"] = self.bert.embeddings.word_embeddings(input_ids) + self.lexicon(flags)
+            input_ids = None
         outputs = super().forward(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids, **kwargs)
         loss = None
         if labels is not None:
@@ -225,6 +236,7 @@ def build_model(
             num_labels=len(label_names), id2label=id2label, label2id=label2id,
         )
         bert_config.use_crf = model_config.crf
+        bert_config.lexicon_features = NUM_FEATURES if model_config.lexicon else 0
         model = (BertCrfForTokenClassification if model_config.crf else BertForTokenClassification)(bert_config)
         return tokenizer, model
     name = model_config.name_or_path
@@ -236,6 +248,7 @@ def build_model(
             name, num_labels=len(label_names), id2label=id2label, label2id=label2id, hidden_dropout_prob=model_config.dropout
         )
         config.use_crf = model_config.crf
+        config.lexicon_features = NUM_FEATURES if model_config.lexicon else 0
         # A head trained for another label set (a public dataset's) starts afresh; the encoder carries over.
         model = model_class.from_pretrained(name, config=config, ignore_mismatched_sizes=True)
     except OSError as error:

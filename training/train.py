@@ -33,11 +33,12 @@ from transformers import (
 )
 from transformers.trainer_utils import get_last_checkpoint
 
-from training.annotations import Document, folder_labels, load_documents
+from training.annotations import Document, load_folders
 from training.augment import augment
 from training.config import Config, config_to_yaml
 from training.dataset import IGNORE_INDEX, build_dataset, data_hash, select, tag_names
 from training.errors import XiezuoError
+from training.lexicon import default_lexicon
 from training.modeling import CharVocab, build_model
 from training.text import simplified_view
 
@@ -137,11 +138,37 @@ tagger = Tagger.from_pretrained("{config.output_dir / config.run_name}")
 print(tagger("廣州市白云區對口幫扶平塘縣").entities)
 ```
 
-`transformers.pipeline("token-classification", model=...)` also loads this
-folder (it tokenises words its own way and ignores a CRF layer; the Tagger
-keeps one token per character and the project's normalisation).
+{_pipeline_note(config)}
 See `training_config.yaml` for every setting of the run.
 """
+
+
+def _pipeline_note(config: Config) -> str:
+    if config.model.lexicon:
+        return (
+            "Use the `Tagger`: this model reads dictionary-word flags beside each character (training/lexicon.py),\n"
+            "which `transformers.pipeline(\"token-classification\")` cannot give it; the pipeline loads the folder\n"
+            "but its answers would be those of a model without its lexicon, and it drops the CRF."
+        )
+    return (
+        "`transformers.pipeline(\"token-classification\", model=...)` also loads this folder (it tokenises\n"
+        "words its own way and ignores a CRF layer; the Tagger keeps one token per character and the\n"
+        "project's normalisation)."
+    )
+
+
+class CharCollator(DataCollatorForTokenClassification):
+    """Pads windows as usual; lexicon flags, which the tokenizer does not know, are padded with 0 (no word)."""
+
+    def torch_call(self, features: list[dict]) -> dict:
+        flags = [feature.pop("lexicon_flags") for feature in features] if "lexicon_flags" in features[0] else None
+        batch = super().torch_call(features)
+        if flags is not None:
+            padded = torch.zeros_like(batch["input_ids"])
+            for row, row_flags in enumerate(flags):
+                padded[row, : len(row_flags)] = torch.tensor(row_flags)
+            batch["lexicon_flags"] = padded
+        return batch
 
 
 class StopAfterStep(TrainerCallback):
@@ -202,19 +229,21 @@ def train(config: Config, resume: bool = False, callbacks: list[TrainerCallback]
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
 
-    documents = load_documents(config.data.annotations)
+    documents, folder_label_names = load_folders(config.data.annotations)
     split = config.data.split
     train_docs, dev_docs = select(documents, split.train), select(documents, split.dev)
     scheme = config.data.tagging_scheme
-    labels = tag_names(scheme, folder_labels(config.data.annotations))
+    labels = tag_names(scheme, folder_label_names)
     model_train_docs = train_docs + augment(train_docs, config.data.augmentation_copies, config.seed, config.data.word_swap_rate)
     corpus = [simplified_view(document.text) for document in documents + model_train_docs]
     # Other torchrun processes build their identical vocabulary aside, away from the main one's folder.
     tokenizer, model = build_model(config.model, labels, corpus, work if main_process else Path(tempfile.mkdtemp()))
     model.config.window_max_length = config.data.max_length
     model.config.window_overlap = config.data.window_overlap
+    lexicon = default_lexicon() if config.model.lexicon else None
+    model.config.lexicon_fingerprint = lexicon.fingerprint if lexicon else None
     vocab = CharVocab(tokenizer)
-    window_settings = (labels, scheme, config.data.max_length, config.data.window_overlap)
+    window_settings = (labels, scheme, config.data.max_length, config.data.window_overlap, lexicon)
     train_set = build_dataset(model_train_docs, vocab, *window_settings).remove_columns(["doc_id", "char_start"])
     dev_set = build_dataset(dev_docs, vocab, *window_settings).remove_columns(["doc_id", "char_start"]) if dev_docs else None
 
@@ -225,7 +254,7 @@ def train(config: Config, resume: bool = False, callbacks: list[TrainerCallback]
         args=args,
         train_dataset=train_set,
         eval_dataset=dev_set,
-        data_collator=DataCollatorForTokenClassification(tokenizer, label_pad_token_id=IGNORE_INDEX),
+        data_collator=CharCollator(tokenizer, label_pad_token_id=IGNORE_INDEX),
         compute_metrics=window_f1(scheme, model.config.id2label) if dev_set is not None else None,
         preprocess_logits_for_metrics=crf_logits_to_tags(model) if config.model.crf else None,
         callbacks=([EarlyStoppingCallback(config.training.early_stopping_patience)] if dev_set is not None else []) + (callbacks or []),
@@ -236,6 +265,7 @@ def train(config: Config, resume: bool = False, callbacks: list[TrainerCallback]
 
     model_dir = work / "model"
     trainer.save_model(str(model_dir))  # the best checkpoint's weights (load_best_model_at_end)
+    (model_dir / "training_args.bin").unlink(missing_ok=True)  # a pickle; training_config.yaml says the same, safely
     tokenizer.save_pretrained(str(model_dir))
     if (work / "vocab.txt").is_file():  # the generated character vocabulary, in BERT's format
         shutil.copy(work / "vocab.txt", model_dir / "vocab.txt")
