@@ -2,7 +2,7 @@
 bare model forward over the same windows, in characters per second, as a ratio
 (goal: >= 0.8); then the peak memory of tagging a 1 MB article (--big-mb for another size).
 
-    python bench/tag_throughput.py --model models/offline-small
+    python bench/tag_throughput.py --model models/xiezuo-small
 The corpus is the five seeds repeated (--copies) as separate files.
 """
 
@@ -41,7 +41,7 @@ def peak_rss_mib(model: Path, article: Path | None) -> tuple[int, int, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=Path("models/offline-small"))
+    parser.add_argument("--model", type=Path, default=Path("models/xiezuo-small"))
     parser.add_argument("--copies", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--big-mb", type=float, default=1.0, help="size of the long article for the memory figure")

@@ -79,3 +79,21 @@ def test_no_ten_character_string_of_the_corpus_occurs_in_a_seed():
         if document.text[index : index + 10] in seed_pieces
     ]
     assert shared == []
+
+
+def test_the_cli_builds_the_task_files_and_reports_problems_in_one_line_each(tmp_path):
+    from typer.testing import CliRunner
+
+    from training.cli import app
+
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "train-1.txt").write_text("### a\n[[2021年|DATE]],[[广州|REGION]]。\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["corpus", "build", "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    [task] = json.loads((tmp_path / "train-1.json").read_text())
+    assert task["data"]["text"] == "2021年,广州。" and len(task["annotations"][0]["result"]) == 2
+
+    (tmp_path / "source" / "train-1.txt").write_text("### a\n[[广州|PLACE]]\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["corpus", "build", "--dir", str(tmp_path)])
+    assert result.exit_code == 1 and "train-1.txt:1: train-1-a" in result.output and "nothing written" in result.output
+    assert json.loads((tmp_path / "train-1.json").read_text()) == [task]  # the earlier build is untouched

@@ -297,7 +297,7 @@ def evaluate(
 ) -> None:
     """Score a model against gold annotations: report.json, report.md and report.html.
 
-    Example: `xiezuo-ner evaluate --model models/offline-small --split test`
+    Example: `xiezuo-ner evaluate --model models/xiezuo-small --split dev`
     """
     from training.evaluate import evaluate_documents, write_report
 
@@ -354,7 +354,7 @@ def compare(
 ) -> None:
     """One table of per-label F1 across runs.
 
-    Example: `xiezuo-ner compare models/offline-small-cv models/offline-small/test-report`
+    Example: `xiezuo-ner compare models/xiezuo-small-cv models/xiezuo-small/dev-report`
     """
     from training.evaluate import compare_table
 
@@ -471,7 +471,7 @@ def ls_push(
 ) -> None:
     """Import articles as tasks (normalised text, doc id, raw file name); re-pushing never duplicates.
 
-    Example: `xiezuo-ner ls push seeds/ --model models/offline-small --rank uncertainty`
+    Example: `xiezuo-ner ls push seeds/ --model models/xiezuo-small --rank uncertainty`
     """
     from training.labelstudio import connect, push
 

@@ -6,7 +6,7 @@ furthest from an edge, so an entity on a window edge is found once, whole)
 → spans, trimmed of edge punctuation as the spec says → raw offsets.
 
     from training.infer import Tagger
-    tagger = Tagger.from_pretrained("models/offline-small")
+    tagger = Tagger.from_pretrained("models/xiezuo-small")
     for entity in tagger("廣 州市白雲區對口幫扶平塘縣").entities:
         print(entity.label, entity.text, entity.start, entity.end, entity.score)
 """

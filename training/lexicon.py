@@ -12,7 +12,8 @@ Kinds and their sources (all installed packages, nothing written from the seeds)
 - PERSON: jieba's person names (`nr`);
 - ORG: jieba's organisation names (`nt`);
 - WORD: jieba's other words of two characters or more, common enough to be words
-  (`MIN_WORD_FREQ`): where words begin and end tells a name's edges.
+  (`MIN_WORD_FREQ`): where words begin and end tells a name's edges;
+- SURNAME: Faker `zh_CN`'s 399 surnames (王, 欧阳): where a person's name may begin.
 
 Matching runs on the simplified view, which is character-for-character with the text,
 so the flags of character *i* belong to character *i* of the text: offsets never move.
@@ -31,7 +32,7 @@ import numpy as np
 
 from training.baseline import region_names
 
-KINDS = ("REGION", "PERSON", "ORG", "WORD")
+KINDS = ("REGION", "PERSON", "ORG", "WORD", "SURNAME")  # new kinds go last: a model keeps the bits it was trained on
 POSITIONS = ("B", "M", "E", "S")
 NUM_FEATURES = len(KINDS) * len(POSITIONS)  # bit kind*4 + position
 PROVINCE_ABBREVIATIONS = "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝川蜀黔贵滇云藏陕秦甘陇青宁新港澳台"
@@ -80,6 +81,10 @@ def lexicon_entries() -> dict[str, int]:
         add(name, "REGION")
     for char in PROVINCE_ABBREVIATIONS:
         add(char, "REGION")
+    from faker.providers.person.zh_CN import Provider
+
+    for surname in Provider.last_names:
+        add(surname, "SURNAME")
     return entries
 
 

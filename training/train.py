@@ -117,10 +117,13 @@ tags: [ner, xiezuo-ner]
 
 Chinese named-entity tagger for East–West cooperation news (REGION, ORG, PERSON,
 AMOUNT, DATE), fine-tuned by xiezuo-ner from {source}.
-One token per character; tags {config.data.tagging_scheme}; CRF: {config.model.crf}.
+One token per character; tags {config.data.tagging_scheme}; CRF: {config.model.crf}; lexicon features: {config.model.lexicon}.
 
-Trained on {', '.join(config.data.split.train)}; dev {', '.join(config.data.split.dev) or '(none)'}.
+Trained on {', '.join(config.data.split.train)} of {', '.join(map(str, config.data.annotations))};
+dev {', '.join(config.data.split.dev) or '(none)'}; {metadata.get('train_runtime_s', '?')} s of training.
 Training data hash `{metadata['training_data_hash']}`, commit `{metadata['git_commit']}`.
+Rebuild it from the project root with `xiezuo-ner train --config {config.output_dir / config.run_name / 'training_config.yaml'}`
+(the resolved config of this run).
 
 ## Dev metrics (entity level, seqeval strict IOB2)
 
