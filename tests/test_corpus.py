@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 
 from training.annotations import check_document, load_documents
-from training.corpus import build_corpus, parse_source
-from training.text import normalise, read_article
+from training.annotations import Document
+from training.corpus import build_corpus, parse_source, seed_texts, shared_strings
+from training.text import normalise
 
 PROJECT = Path(__file__).resolve().parents[1]
 CORPUS = PROJECT / "annotations" / "corpus"
@@ -70,15 +71,13 @@ def test_the_corpus_is_large_clean_and_split():
 
 def test_no_ten_character_string_of_the_corpus_occurs_in_a_seed():
     """Written from scratch: not copied or paraphrased closely enough to share ten characters in a row."""
-    seeds = [normalise(read_article(path)).text for path in sorted((PROJECT / "seeds").glob("*.txt"))]
-    seed_pieces = {text[index : index + 10] for text in seeds for index in range(len(text) - 9)}
-    shared = [
-        (document.doc_id, document.text[index : index + 10])
-        for document in load_documents(CORPUS)
-        for index in range(len(document.text) - 9)
-        if document.text[index : index + 10] in seed_pieces
-    ]
-    assert shared == []
+    assert shared_strings(load_documents(CORPUS), seed_texts(PROJECT / "seeds")) == []
+
+
+def test_shared_strings_finds_ten_characters_in_a_row():
+    document = Document("d", "今天广州市白云区向平塘县投入资金")
+    assert shared_strings([document], ["去年广州市白云区向平塘县拨款"]) == [("d", "广州市白云区向平塘县")]
+    assert shared_strings([document], ["广州市白云区向平塘"]) == []
 
 
 def test_the_cli_builds_the_task_files_and_reports_problems_in_one_line_each(tmp_path):

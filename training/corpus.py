@@ -83,6 +83,25 @@ def parse_source(path: Path) -> tuple[list[Document], list[str]]:
     return documents, problems
 
 
+def shared_strings(documents: list[Document], others: list[str], length: int = 10) -> list[tuple[str, str]]:
+    """(doc id, string) for every `length`-character string of `documents` that occurs in one of `others`:
+    how the corpus shows it was written, not copied (the seeds are the others)."""
+    pieces = {text[index : index + length] for text in others for index in range(len(text) - length + 1)}
+    return [
+        (document.doc_id, document.text[index : index + length])
+        for document in documents
+        for index in range(len(document.text) - length + 1)
+        if document.text[index : index + length] in pieces
+    ]
+
+
+def seed_texts(seeds: Path) -> list[str]:
+    """The normalised seed articles: what the corpus must not share ten characters in a row with."""
+    from training.text import read_article
+
+    return [normalise(read_article(path)).text for path in sorted(seeds.glob("*.txt"))]
+
+
 def build_corpus(folder: Path, check_only: bool = False) -> tuple[dict[str, int], list[str]]:
     """Convert every `folder/source/*.txt` into `folder/<stem>.json`; nothing is written while any file has a problem.
 
@@ -113,8 +132,10 @@ def main() -> None:
     if not files:
         raise SystemExit("usage: python -m training.corpus check FILE...")
     status = 0
+    seeds = seed_texts(Path(__file__).resolve().parent.parent / "seeds")
     for path in files:
         documents, problems = parse_source(path)
+        problems += [f"{path}: {doc_id}: shares {piece!r} with a seed article; reword it" for doc_id, piece in shared_strings(documents, seeds)]
         for problem in problems:
             print(problem)
         characters = sum(len(document.text) for document in documents)
