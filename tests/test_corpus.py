@@ -51,6 +51,17 @@ def test_nothing_is_written_while_a_file_has_a_problem(tmp_path):
     assert not list(tmp_path.glob("*.json"))
 
 
+def test_text_shared_with_a_seed_is_refused(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.txt").write_text("去年广州市白云区向平塘县拨款", encoding="utf-8")
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "train-1.txt").write_text("### a\n今天[[广州市白云区|REGION]]向[[平塘县|REGION]]投入资金\n", encoding="utf-8")
+    _, problems = build_corpus(tmp_path, seeds=seeds)
+    assert problems == [f"{tmp_path}: train-1-a: shares '广州市白云区向平塘县' with a seed article; reword it"]
+    assert not list(tmp_path.glob("*.json"))
+
+
 def test_committed_task_files_are_the_conversion_of_the_markup(tmp_path):
     for source in sorted((CORPUS / "source").glob("*.txt")):
         (tmp_path / "source").mkdir(exist_ok=True)

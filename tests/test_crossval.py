@@ -14,7 +14,7 @@ def test_folds_are_made_of_the_first_folder_and_the_corpus_split_stays(tmp_path,
     config = load_config(PROJECT / "configs" / "offline-small.yaml")
     documents, _ = load_folders(config.data.annotations)
     seeds = [document.doc_id for document in load_documents(config.data.annotations[0])]
-    configs = fold_configs(config, seeds, 5, tmp_path, documents=documents)
+    configs = fold_configs(config, documents, seeds, 5, tmp_path)
     corpus_train = [name for name in config.data.split.train if name.startswith("train-")]
     tested = []
     for fold in configs:

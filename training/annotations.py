@@ -139,8 +139,7 @@ def load_folders(folders: list[Path]) -> tuple[list[Document], tuple[str, ...]]:
         if folder_labels(folder) != labels:
             raise XiezuoError(f"{folder / LABEL_CONFIG}: names labels {folder_labels(folder)}, {folders[0] / LABEL_CONFIG} names {labels}")
     documents = [document for folder in folders for document in load_documents(folder)]
-    ids = [document.doc_id for document in documents]
-    duplicates = sorted({doc_id for doc_id in ids if ids.count(doc_id) > 1})
+    duplicates = sorted(doc_id for doc_id, count in Counter(document.doc_id for document in documents).items() if count > 1)
     if duplicates:
         raise XiezuoError(f"document id(s) {duplicates[:5]} appear in more than one task of {', '.join(map(str, folders))}")
     return documents, labels
@@ -181,13 +180,16 @@ def save_document(document: Document, path: Path) -> None:
     path.write_text(json.dumps(task_json(document), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def check_document(document: Document, labels: tuple[str, ...] = LABELS, project_root: Path | None = None, edges: bool = True) -> list[str]:
+def check_document(
+    document: Document, labels: tuple[str, ...] = LABELS, project_root: Path | None = None, edges: bool = True, where: str | None = None
+) -> list[str]:
     """Every problem with a document's spans, one line each: file, task, offsets, what is wrong.
 
     `edges` adds the project spec's rule that a span neither starts nor ends with whitespace
     or punctuation; public datasets keep their own conventions (CLUENER's 《》 inside spans).
+    `where` names the document in the messages when it has no task file (the corpus's file and line).
     """
-    where = f"{document.path or '<task>'}: task {document.doc_id}"
+    where = where or f"{document.path or '<task>'}: task {document.doc_id}"
     problems: list[str] = []
     text = document.text
     previous: Span | None = None

@@ -33,7 +33,6 @@ Only training documents are augmented; dev and test documents never are.
 from __future__ import annotations
 
 import bisect
-import logging
 import random
 import re
 from pathlib import Path
@@ -44,7 +43,8 @@ from faker import Faker
 from faker.providers.address.zh_CN import Provider as AddressProvider
 
 from training.annotations import LABELS, Document, Span
-from training.baseline import LOCAL_SUFFIXES, REGION_SUFFIXES, division_names, prefecture_names, region_names
+from training.baseline import LOCAL_SUFFIXES, PROVINCE_ABBREVIATIONS, REGION_SUFFIXES, division_names, prefecture_names, region_names
+from training.lexicon import jieba_posseg
 from training.text import simplified_view
 
 # Kinds of organisation named after a place (人民医院, 教育局), from a data file written from general knowledge.
@@ -54,8 +54,6 @@ ORG_TYPES = tuple(
 )
 # Last words of organisation types: a name may be any words before one (妇幼保健院, 教师发展中心, 实验学校).
 ORG_HEADS = ("院", "局", "中心", "学校", "医院", "中学", "小学", "所", "站", "馆", "办", "队", "会", "委员会", "公司", "社", "厂", "团")
-# The official one-character forms of the provincial-level divisions (粤 for 广东, 黔 for 贵州).
-PROVINCE_ABBREVIATIONS = "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝川蜀黔贵滇云藏陕秦甘陇青宁新港澳台"
 AMOUNT_UNITS = ("万元", "亿元", "元", "万余元", "多万元", "余万元", "万")
 # How names of organisations end: keeps the dictionary's `nt` words that are names (教育局), not topics (世界大国).
 ORG_ENDINGS = ("局", "院", "校", "学", "会", "部", "委", "厅", "所", "司", "社", "行", "团", "中心", "办", "馆", "站", "队", "组", "报", "台", "厂", "处", "署", "室")
@@ -120,14 +118,6 @@ SWAP_TAGS = ("n", "vn", "v", "a", "ad", "an", "d", "i", "l")
 MIN_WORD_FREQ = 50  # common dictionary words only: rare entries are often names jieba has not tagged as such
 
 
-@lru_cache(maxsize=1)
-def _jieba():
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.posseg.dt.tokenizer.initialize()  # loads the dictionary and its word frequencies
-    return jieba.posseg
 
 
 PLACE_ENDINGS = REGION_SUFFIXES + LOCAL_SUFFIXES + ("庄", "屯", "堡", "山", "河")  # 康保县, 万泉庄: places the dictionary tags as names
@@ -141,10 +131,10 @@ def dictionary_names() -> dict[str, list[str]]:
     two-character nouns that name things (演武, 牡丹: "WORD")."""
     from faker.providers.person.zh_CN import Provider
 
-    frequency = _jieba().dt.tokenizer.FREQ
+    frequency = jieba_posseg().dt.tokenizer.FREQ
     surnames = set(sorted(Provider.last_names, key=Provider.last_names.get, reverse=True)[:COMMON_SURNAMES])
     names: dict[str, list[str]] = defaultdict(list)
-    for word, tag in _jieba().dt.word_tag_tab.items():
+    for word, tag in jieba_posseg().dt.word_tag_tab.items():
         if not re.fullmatch(r"[\u4e00-\u9fff]+", word):
             continue
         if tag == "nr" and len(word) == 3 and word[0] in surnames and not word.endswith(PLACE_ENDINGS):
@@ -327,7 +317,7 @@ class WordSwapper:
     def __init__(self, rate: float, seed: int):
         self.rate = rate
         self.rng = random.Random(seed)
-        posseg = _jieba()
+        posseg = jieba_posseg()
         frequency = posseg.dt.tokenizer.FREQ
         pools: dict[str, list[str]] = defaultdict(list)
         for word, tag in posseg.dt.word_tag_tab.items():
@@ -340,7 +330,7 @@ class WordSwapper:
         """(start, end, tag) of the document's swappable words, segmented once on the simplified view."""
         if document.doc_id not in self.words:
             words, position = [], 0
-            for word, tag in _jieba().lcut(simplified_view(document.text)):
+            for word, tag in jieba_posseg().lcut(simplified_view(document.text)):
                 if tag in self.pools:
                     words.append((position, position + len(word), tag))
                 position += len(word)

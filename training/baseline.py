@@ -37,6 +37,8 @@ ORG_STOP_CHARS = set("的在与和及到向为是了对把被由从将以等共�
 PERSON = re.compile(r"(?:作者|编辑|记者|责任编辑|审核|监审|总监审|通讯员)[:：\s]*([\u4e00-\u9fff]{2,3})(?![\u4e00-\u9fff])")
 REGION_SUFFIXES = ("特别行政区", "自治州", "自治县", "自治区", "地区", "新区", "省", "市", "县", "区", "州", "盟", "旗")
 LOCAL_SUFFIXES = ("街道", "社区", "镇", "乡", "村")  # below the counties cpca lists
+# The official one-character forms of the provincial-level divisions (粤 for 广东, 黔 for 贵州).
+PROVINCE_ABBREVIATIONS = "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝川蜀黔贵滇云藏陕秦甘陇青宁新港澳台"
 
 
 @lru_cache(maxsize=1)

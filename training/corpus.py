@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 from training.annotations import LABELS, Document, Span, check_document, task_json
@@ -27,6 +28,7 @@ from training.text import normalise
 
 HEADER = re.compile(r"^### +(\S+)[ \t]*$")
 ENTITY = re.compile(r"\[\[([^\[\]|\n]+)\|([A-Z]+)\]\]")
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"  # the project's seed articles
 
 
 def parse_article(doc_id: str, marked: str, where: str) -> tuple[Document, list[str]]:
@@ -49,8 +51,7 @@ def parse_article(doc_id: str, marked: str, where: str) -> tuple[Document, list[
     if normalise(text).text != text:
         problems.append(f"{where}: text is not normalised (pinyin readings, doubled punctuation or line-wrap spaces); write clean text")
     document = Document(doc_id=doc_id, text=text, spans=spans)
-    # The spec's span checks, as `annotations check` runs them, told with this file and line.
-    problems.extend(problem.replace(f"<task>: task {doc_id}", where) for problem in check_document(document, LABELS, edges=True))
+    problems.extend(check_document(document, LABELS, edges=True, where=where))  # the spec's checks, as `annotations check` runs them
     return document, problems
 
 
@@ -102,18 +103,22 @@ def seed_texts(seeds: Path) -> list[str]:
     return [normalise(read_article(path)).text for path in sorted(seeds.glob("*.txt"))]
 
 
-def build_corpus(folder: Path, check_only: bool = False) -> tuple[dict[str, int], list[str]]:
+def build_corpus(folder: Path, check_only: bool = False, seeds: Path | None = SEEDS) -> tuple[dict[str, int], list[str]]:
     """Convert every `folder/source/*.txt` into `folder/<stem>.json`; nothing is written while any file has a problem.
 
-    Returns the article count per file and the problems.
+    Besides the markup and span checks, a problem is any 10-character string shared with an
+    article in `seeds` (the corpus is written, not copied). Returns the article count per file and the problems.
     """
     sources = sorted((folder / "source").glob("*.txt"))
     if not sources:
         raise XiezuoError(f"{folder / 'source'}: no markup files (*.txt)")
     parsed = {path: parse_source(path) for path in sources}
     problems = [problem for _, found in parsed.values() for problem in found]
-    ids = [document.doc_id for documents, _ in parsed.values() for document in documents]
-    problems += [f"{folder}: article id {doc_id!r} appears twice" for doc_id in sorted({i for i in ids if ids.count(i) > 1})]
+    documents = [document for documents, _ in parsed.values() for document in documents]
+    counts = Counter(document.doc_id for document in documents)
+    problems += [f"{folder}: article id {doc_id!r} appears twice" for doc_id in sorted(doc_id for doc_id, n in counts.items() if n > 1)]
+    if seeds is not None:
+        problems += [f"{folder}: {doc_id}: shares {piece!r} with a seed article; reword it" for doc_id, piece in shared_strings(documents, seed_texts(seeds))]
     if problems or check_only:
         return {path.stem: len(documents) for path, (documents, _) in parsed.items()}, problems
     for path, (documents, _) in parsed.items():
@@ -122,28 +127,3 @@ def build_corpus(folder: Path, check_only: bool = False) -> tuple[dict[str, int]
         temporary.write_text(json.dumps([task_json(document) for document in documents], ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         temporary.replace(target)
     return {path.stem: len(documents) for path, (documents, _) in parsed.items()}, []
-
-
-def main() -> None:
-    """`python -m training.corpus check FILE...`: the problems of markup files, for writers of the corpus."""
-    import sys
-
-    files = [Path(name) for name in sys.argv[2:]] if len(sys.argv) > 2 and sys.argv[1] == "check" else []
-    if not files:
-        raise SystemExit("usage: python -m training.corpus check FILE...")
-    status = 0
-    seeds = seed_texts(Path(__file__).resolve().parent.parent / "seeds")
-    for path in files:
-        documents, problems = parse_source(path)
-        problems += [f"{path}: {doc_id}: shares {piece!r} with a seed article; reword it" for doc_id, piece in shared_strings(documents, seeds)]
-        for problem in problems:
-            print(problem)
-        characters = sum(len(document.text) for document in documents)
-        spans = sum(len(document.spans) for document in documents)
-        print(f"{path}: {len(documents)} articles, {characters} characters, {spans} entities, {len(problems)} problem(s)")
-        status |= bool(problems)
-    raise SystemExit(status)
-
-
-if __name__ == "__main__":
-    main()

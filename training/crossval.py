@@ -14,24 +14,24 @@ import json
 import time
 from pathlib import Path
 
-from training.annotations import load_documents, load_folders
+from training.annotations import Document, load_folders
 from training.config import Config, SplitConfig
 from training.dataset import folds, select
 from training.evaluate import evaluate_documents, pooled_report, write_report
 from training.train import train
 
 
-def fold_configs(config: Config, doc_ids: list[str], k: int, folder: Path, dev: bool = False, documents: list | None = None) -> list[Config]:
-    """One config per fold over `doc_ids`; split entries naming other documents stay in every fold."""
+def fold_configs(config: Config, documents: list[Document], doc_ids: list[str], k: int, folder: Path, dev: bool = False) -> list[Config]:
+    """One config per fold over `doc_ids`; train and dev entries naming none of them (corpus files) stay in every fold."""
     folded = set(doc_ids)
-    names_in = {name: [document.doc_id for document in select(documents, [name])] for name in _split_names(config)} if documents else {}
-    fixed = {
-        part: [name for name in getattr(config.data.split, part) if not folded & set(names_in.get(name, [name]))]
-        for part in ("train", "dev")
-    }
+
+    def fixed(names: list[str]) -> list[str]:
+        return [name for name in names if not folded & {document.doc_id for document in select(documents, [name])}]
+
+    fixed_train, fixed_dev = fixed(config.data.split.train), fixed(config.data.split.dev)
     result = []
     for index, split in enumerate(folds(doc_ids, k, config.seed, dev)):
-        split = {"train": split["train"] + fixed["train"], "dev": split["dev"] + fixed["dev"], "test": split["test"]}
+        split = {"train": split["train"] + fixed_train, "dev": split["dev"] + fixed_dev, "test": split["test"]}
         result.append(
             config.model_copy(
                 update={
@@ -44,17 +44,12 @@ def fold_configs(config: Config, doc_ids: list[str], k: int, folder: Path, dev: 
     return result
 
 
-def _split_names(config: Config) -> list[str]:
-    return [*config.data.split.train, *config.data.split.dev, *config.data.split.test]
-
-
 def cross_validate(config: Config, k: int, folder: Path, dev: bool = False, progress: bool = True) -> dict:
     """Train and test k folds, write the pooled report.{json,md,html} to `folder`, return it."""
     documents, _ = load_folders(config.data.annotations)
-    fold_over = load_documents(config.data.annotations[0])
-    fold_ids = [document.doc_id for document in fold_over]
+    fold_ids = [document.doc_id for document in documents if document.path.parent == config.data.annotations[0]]
     fold_reports, fold_documents, timings = [], [], []
-    for fold_config in fold_configs(config, fold_ids, k, folder, dev, documents):
+    for fold_config in fold_configs(config, documents, fold_ids, k, folder, dev):
         started = time.perf_counter()
         model_dir = train(fold_config, progress=progress)
         timings.append(round(time.perf_counter() - started, 1))

@@ -30,12 +30,11 @@ from functools import lru_cache
 import ahocorasick
 import numpy as np
 
-from training.baseline import region_names
+from training.baseline import PROVINCE_ABBREVIATIONS, region_names
 
 KINDS = ("REGION", "PERSON", "ORG", "WORD", "SURNAME")  # new kinds go last: a model keeps the bits it was trained on
 POSITIONS = ("B", "M", "E", "S")
 NUM_FEATURES = len(KINDS) * len(POSITIONS)  # bit kind*4 + position
-PROVINCE_ABBREVIATIONS = "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝川蜀黔贵滇云藏陕秦甘陇青宁新港澳台"
 MIN_WORD_FREQ = 5  # jieba's count; rarer entries are mostly names and phrases jieba has not tagged
 MAX_WORD_LENGTH = 16
 HAN_WORD = re.compile(r"[\u4e00-\u9fff]+")
@@ -46,15 +45,22 @@ def feature_names() -> list[str]:
     return [f"{position}-{kind}" for kind in KINDS for position in POSITIONS]
 
 
-def _jieba_words() -> dict[str, str]:
+@lru_cache(maxsize=1)
+def jieba_posseg():
+    """jieba's part-of-speech tagger with its dictionary and word frequencies loaded, quietly, once."""
     import jieba
     import jieba.posseg
 
     jieba.setLogLevel(logging.WARNING)
     jieba.posseg.dt.tokenizer.initialize()
-    frequency = jieba.posseg.dt.tokenizer.FREQ
+    return jieba.posseg
+
+
+def _jieba_words() -> dict[str, str]:
+    posseg = jieba_posseg()
+    frequency = posseg.dt.tokenizer.FREQ
     words = {}
-    for word, tag in jieba.posseg.dt.word_tag_tab.items():
+    for word, tag in posseg.dt.word_tag_tab.items():
         if not HAN_WORD.fullmatch(word) or len(word) > MAX_WORD_LENGTH:
             continue
         if tag == "ns" and len(word) >= 2:
