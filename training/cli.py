@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import json
 import sys
 import time
@@ -373,17 +372,9 @@ def compare(
 
 
 def _input_files(paths: list[str]) -> list[Path]:
-    """Files as given, folders searched recursively for *.txt, and globs expanded (quoted ones too)."""
-    files: list[Path] = []
-    for item in paths:
-        path = Path(item)
-        if path.is_dir():
-            files.extend(sorted(path.rglob("*.txt")))
-        elif any(char in item for char in "*?[") and not path.exists():
-            files.extend(sorted(Path(match) for match in glob.glob(item, recursive=True)))
-        else:
-            files.append(path)
-    return files
+    from training.records import text_files
+
+    return text_files(paths)
 
 
 @app.command()
@@ -394,13 +385,26 @@ def tag(
     format_: Annotated[str, typer.Option("--format", help="pretty, json, jsonl, conll, label-studio or html.")] = "pretty",
     out: Annotated[Optional[Path], typer.Option(help="Write here instead of standard output.")] = None,
     batch_size: Annotated[int, typer.Option(help="Windows per forward pass.")] = 128,
+    workers: Annotated[int, typer.Option(help="Processes on this machine (threads each: cores // workers).")] = 1,
+    resume: Annotated[bool, typer.Option(help="Skip ids already complete in --out (jsonl or parquet output).")] = False,
+    engine: Annotated[str, typer.Option(help="local, or ray (Ray Data over a Tagger actor pool; see docs/corpus-tagging.md).")] = "local",
+    runtime: Annotated[str, typer.Option(help="torch, onnx or onnx-int8 (after `xiezuo-ner export --onnx`).")] = "torch",
 ) -> None:
     """Tag raw articles (Traditional or Simplified, any length); offsets point into your text.
 
+    Corpora: JSON lines (`id`, `text`, other fields passed through) or Parquet in, jsonl or parquet out,
+    streamed, resumable, on several processes or on Ray (docs/corpus-tagging.md).
+
     Examples: `xiezuo-ner tag seeds/000_7a95b9ea3265a927.txt`,
-    `cat article.txt | xiezuo-ner tag - --format json`, `xiezuo-ner tag articles/ --format jsonl --out tags.jsonl`
+    `cat article.txt | xiezuo-ner tag - --format json`, `xiezuo-ner tag articles/ --format jsonl --out tags.jsonl`,
+    `xiezuo-ner tag corpus.jsonl --format jsonl --out tagged.jsonl --workers 2 --resume`
     """
     from training import formats
+    from training.records import input_kind
+
+    if format_ == "parquet" or workers != 1 or resume or engine != "local" or runtime != "torch" or any(input_kind(path) != "text" for path in paths):
+        _tag_corpus(paths, model, format_, out, batch_size, workers, resume, engine, runtime)
+        return
     from training.infer import Tagger
     from training.text import read_article
 
@@ -459,6 +463,69 @@ def tag(
     )
     if failures:
         raise typer.Exit(1)
+
+
+def _tag_corpus(paths: list[str], model: Path, format_: str, out: Optional[Path], batch_size: int, workers: int, resume: bool, engine: str, runtime: str) -> None:
+    """Corpus tagging (training/stream.py, training/ray_engine.py): bad records listed, exit 1 if any."""
+    started = time.perf_counter()
+    if engine == "ray":
+        from training.ray_engine import tag_with_ray
+
+        if resume:
+            raise XiezuoError("--resume works with --engine local; Ray writes a fresh folder per run")
+        if out is None or format_ not in ("jsonl", "parquet"):
+            raise XiezuoError("--engine ray needs --format jsonl or parquet and --out (a folder, local or remote)")
+        tag_with_ray(paths, str(out), format_, model, workers=workers, runtime=runtime, batch_size=batch_size)
+        err_console.print(f"tagged with Ray into {out}; {time.perf_counter() - started:.1f}s", highlight=False)
+        return
+    if engine != "local":
+        raise XiezuoError(f"--engine must be local or ray, not {engine!r}")
+    from training.stream import tag_corpus
+
+    progress = Progress(TextColumn("tagging"), TextColumn("{task.completed} article(s)"), console=err_console, transient=True)
+    shown = 0
+
+    def report(bad) -> None:
+        nonlocal shown
+        shown += 1
+        if shown <= MAX_LISTED:
+            print_error(bad)
+
+    with progress:
+        task = progress.add_task("tag", total=None)
+        summary = tag_corpus(
+            paths, out, format_, model, workers=workers, resume=resume, runtime=runtime, batch_size=batch_size,
+            on_bad=report, on_tagged=lambda characters: progress.advance(task),
+        )
+    counts = ", ".join(f"{label} {count}" for label, count in sorted(summary.entities.items())) or "none"
+    err_console.print(
+        f"tagged {summary.tagged} record(s), {summary.characters} characters, entities: {counts}; "
+        + (f"{summary.resumed} already in {out}; " if resume else "")
+        + f"{time.perf_counter() - started:.1f}s"
+        + (f"; [bold red]{summary.bad} bad record(s) skipped[/]" + (f" ({summary.bad - MAX_LISTED} not shown)" if summary.bad > MAX_LISTED else "") if summary.bad else ""),
+        highlight=False,
+    )
+    if summary.bad:
+        raise typer.Exit(1)
+
+
+@app.command()
+@friendly_errors
+def export(
+    model: Annotated[Path, typer.Option(help="A trained model folder.")] = DEFAULT_MODEL,
+    onnx: Annotated[bool, typer.Option("--onnx", help="Write <model>/model.onnx (the emissions; the CRF decodes outside).")] = False,
+    int8: Annotated[bool, typer.Option("--int8", help="Also write <model>/model.int8.onnx, dynamically quantised to int8.")] = False,
+) -> None:
+    """Export a model for serving; `xiezuo-ner tag --runtime onnx` (or onnx-int8) then uses it.
+
+    Example: `xiezuo-ner export --model models/xiezuo-small --onnx --int8`
+    """
+    from training.onnx_export import export_onnx
+
+    if not onnx:
+        raise XiezuoError("nothing to export: pass --onnx (and --int8 for the quantised copy)")
+    for path in export_onnx(model, int8=int8):
+        console.print(f"[green]wrote[/] {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 
 @ls_app.command("push")

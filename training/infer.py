@@ -9,6 +9,9 @@ furthest from an edge, so an entity on a window edge is found once, whole)
     tagger = Tagger.from_pretrained("models/xiezuo-small")
     for entity in tagger("廣 州市白雲區對口幫扶平塘縣").entities:
         print(entity.label, entity.text, entity.start, entity.end, entity.score)
+
+`Tagger.from_pretrained(path, runtime="onnx")` computes the emissions with ONNX Runtime
+(`xiezuo-ner export --model M --onnx` writes the file; see training/onnx_export.py).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import logging
 import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 import numpy as np
 import torch
@@ -28,8 +31,13 @@ from training.lexicon import default_lexicon
 from training.modeling import CharVocab, load_trained
 from training.text import normalise, simplified_view
 
+if TYPE_CHECKING:
+    import onnxruntime
+
 logger = logging.getLogger(__name__)
 DEFAULT_OVERLAP = 64  # characters; an entity cut by one window is whole in its neighbour
+SORT_BATCHES = 8  # windows are sorted by length within this many batches: less padding, memory still bounded
+RUNTIMES = ("torch", "onnx", "onnx-int8")  # onnx runs <model>/model.onnx, onnx-int8 <model>/model.int8.onnx
 
 
 @dataclass(frozen=True)
@@ -86,8 +94,10 @@ class Tagger:
         model_version: str,
         batch_size: int = 128,
         device: str | None = None,
+        session: onnxruntime.InferenceSession | None = None,
     ):
-        self.device = pick_device(device)
+        self.device = pick_device(device) if session is None else torch.device("cpu")
+        self.session = session  # ONNX Runtime computes the emissions; the CRF still decodes them here
         self.model = model.to(self.device).eval()
         self.vocab = CharVocab(tokenizer)
         self.model_version = model_version
@@ -95,9 +105,7 @@ class Tagger:
         config = model.config
         self.tag_names = [config.id2label[index] for index in range(config.num_labels)]
         self.labels = tag_labels(self.tag_names)
-        # Windows as in training; models trained elsewhere get the position limit.
-        self.max_chars = min(getattr(config, "window_max_length", 512), config.max_position_embeddings) - 2
-        self.overlap = min(getattr(config, "window_overlap", DEFAULT_OVERLAP), self.max_chars // 4)
+        self.max_chars, self.overlap = window_size(config)
         self.use_crf = getattr(config, "use_crf", False) and hasattr(model, "crf")
         self.lexicon = default_lexicon() if getattr(config, "lexicon_features", 0) else None
         if self.lexicon is not None and getattr(config, "lexicon_fingerprint", None) != self.lexicon.fingerprint:
@@ -105,9 +113,14 @@ class Tagger:
         self.autocast = bf16_capable(self.device)
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, batch_size: int = 128, device: str | None = None) -> "Tagger":
+    def from_pretrained(cls, path: str | Path, batch_size: int = 128, device: str | None = None, runtime: str = "torch") -> "Tagger":
         tokenizer, model = load_trained(Path(path))
-        return cls(model, tokenizer, model_version=Path(path).name, batch_size=batch_size, device=device)
+        session = None
+        if runtime != "torch":
+            from training.onnx_export import load_session
+
+            session = load_session(Path(path), runtime)
+        return cls(model, tokenizer, model_version=Path(path).name, batch_size=batch_size, device=device, session=session)
 
     def __call__(self, text: str) -> TaggedArticle:
         return self.tag_batch([text])[0]
@@ -160,21 +173,30 @@ class Tagger:
                 yield (doc_index, start, end), encode_window(char_ids[start:end], self.vocab, lexicon_flags=window_flags)
 
     def _window_predictions(self, texts: list[str]) -> Iterator[tuple[tuple[int, int, int], np.ndarray, np.ndarray]]:
-        """(window, tag id per character, probability of that tag) for every window, batch by batch."""
-        batch: list[tuple[tuple[int, int, int], dict[str, list[int]]]] = []
+        """(window, tag id per character, probability of that tag) for every window, batch by batch;
+        windows of many texts share a batch, and batches hold windows of like length."""
+        group: list[tuple[tuple[int, int, int], dict[str, list[int]]]] = []
         for item in self._windows(texts):
-            batch.append(item)
-            if len(batch) == self.batch_size:
-                yield from self._forward(batch)
-                batch = []
-        if batch:
-            yield from self._forward(batch)
+            group.append(item)
+            if len(group) == self.batch_size * SORT_BATCHES:
+                yield from self._sorted_forward(group)
+                group = []
+        if group:
+            yield from self._sorted_forward(group)
+
+    def _sorted_forward(self, group: list[tuple[tuple[int, int, int], dict[str, list[int]]]]) -> Iterable:
+        group.sort(key=lambda item: len(item[1]["input_ids"]))
+        for start in range(0, len(group), self.batch_size):
+            yield from self._forward(group[start : start + self.batch_size])
 
     @torch.inference_mode()
     def _forward(self, batch: list[tuple[tuple[int, int, int], dict[str, list[int]]]]) -> Iterable:
         inputs = pad_batch([example for _, example in batch], self.vocab.pad_id, self.device)
-        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.autocast):
-            logits = self.model(**inputs).logits.float()  # (B, L, T)
+        if self.session is not None:
+            logits = torch.from_numpy(self.session.run(None, {name: tensor.numpy() for name, tensor in inputs.items()})[0])
+        else:
+            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.autocast):
+                logits = self.model(**inputs).logits.float()  # (B, L, T)
         probabilities = logits.softmax(-1)[:, 1:]  # drop [CLS]; character i is position i
         mask = inputs["attention_mask"][:, 2:].bool()  # one shorter: drops [SEP] too
         mask = torch.cat([mask, torch.zeros_like(mask[:, :1])], dim=1)
@@ -189,18 +211,24 @@ class Tagger:
             yield window, tags[row, :length], chosen[row, :length]
 
 
+def window_size(config) -> tuple[int, int]:
+    """(characters per window, overlap) as in training; models trained elsewhere get the position limit."""
+    max_chars = min(getattr(config, "window_max_length", 512), config.max_position_embeddings) - 2
+    return max_chars, min(getattr(config, "window_overlap", DEFAULT_OVERLAP), max_chars // 4)
+
+
 def pad_batch(examples: list[dict[str, list[int]]], pad_id: int, device: torch.device) -> dict[str, torch.Tensor]:
     """Encoded windows as one padded batch: `pad_id` after the ids, 0 after the mask and the lexicon flags."""
     width = max(len(example["input_ids"]) for example in examples)
-    input_ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
-    attention_mask = torch.zeros((len(examples), width), dtype=torch.long)
-    flags = torch.zeros((len(examples), width), dtype=torch.long) if "lexicon_flags" in examples[0] else None
+    input_ids = np.full((len(examples), width), pad_id, dtype=np.int64)  # numpy rows, one tensor each: cheaper than a tensor per row
+    attention_mask = np.zeros((len(examples), width), dtype=np.int64)
+    flags = np.zeros((len(examples), width), dtype=np.int64) if "lexicon_flags" in examples[0] else None
     for row, example in enumerate(examples):
-        input_ids[row, : len(example["input_ids"])] = torch.tensor(example["input_ids"])
+        input_ids[row, : len(example["input_ids"])] = example["input_ids"]
         attention_mask[row, : len(example["input_ids"])] = 1
         if flags is not None:
-            flags[row, : len(example["lexicon_flags"])] = torch.tensor(example["lexicon_flags"])
-    batch = {"input_ids": input_ids.to(device), "attention_mask": attention_mask.to(device)}
+            flags[row, : len(example["lexicon_flags"])] = example["lexicon_flags"]
+    batch = {"input_ids": torch.from_numpy(input_ids).to(device), "attention_mask": torch.from_numpy(attention_mask).to(device)}
     if flags is not None:
-        batch["lexicon_flags"] = flags.to(device)
+        batch["lexicon_flags"] = torch.from_numpy(flags).to(device)
     return batch

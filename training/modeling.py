@@ -161,8 +161,9 @@ class BertCrfForTokenClassification(BertForTokenClassification):
     def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, labels=None, lexicon_flags=None, **kwargs):
         if self.lexicon is not None and lexicon_flags is not None:
             # Bits made here, not kept as a buffer: from_pretrained leaves unsaved buffers uninitialised.
-            bits = torch.arange(self.lexicon.in_features, device=lexicon_flags.device)
-            flags = ((lexicon_flags.unsqueeze(-1) >> bits) & 1).to(self.lexicon.weight.dtype)  # (B, L, features)
+            # Division, not `>>`: ONNX shifts only unsigned integers, and the exported graph is this one.
+            powers = 2 ** torch.arange(self.lexicon.in_features, device=lexicon_flags.device)
+            flags = ((lexicon_flags.unsqueeze(-1) // powers) % 2).to(self.lexicon.weight.dtype)  # (B, L, features)
             kwargs["inputs_embeds"] = self.bert.embeddings.word_embeddings(input_ids) + self.lexicon(flags)
             input_ids = None
         outputs = super().forward(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids, **kwargs)

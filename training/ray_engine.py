@@ -1,0 +1,90 @@
+"""Tag a corpus with Ray Data: `read_json`/`read_parquet` → `map_batches` over a pool of Tagger actors →
+`write_json`/`write_parquet`, on one machine or a cluster, from and to any path Ray reads (local, s3://, hdfs://).
+
+Each actor is one `Tagger` on `threads` CPU threads; `workers` actors run at once. The model folder
+travels in Ray's object store, so the nodes need no copy of it. Records are checked by the same rule
+as the local engine (`records.text_problem`); a bad one is logged with its id and left out. Output rows
+are those of the local engine (id, passed-through fields, length, entities), written as Ray writes:
+a folder of files, in no set order. Ray is an optional extra: `pip install "xiezuo-ner[ray]"`.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+
+import pyarrow as pa
+
+from training.errors import XiezuoError
+from training.records import ENTITIES_TYPE, input_kind, text_problem
+
+logger = logging.getLogger(__name__)
+BATCH_ROWS = 256  # articles per map_batches call: enough windows to fill the Tagger's batches
+
+
+class TaggerActor:
+    """A Tagger kept alive across batches (the model and the lexicon load once per actor)."""
+
+    def __init__(self, model_files: dict[str, bytes], runtime: str, batch_size: int, threads: int):
+        import torch
+
+        from training.infer import Tagger
+
+        torch.set_num_threads(threads)
+        self.folder = tempfile.TemporaryDirectory(prefix="xiezuo-model-")
+        for name, data in model_files.items():
+            (Path(self.folder.name) / name).write_bytes(data)
+        self.tagger = Tagger.from_pretrained(self.folder.name, batch_size=batch_size, device="cpu", runtime=runtime)
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        if "id" not in batch.column_names or "text" not in batch.column_names:
+            raise XiezuoError(f"records need id and text fields; these have {', '.join(batch.column_names)}")
+        ids, texts = batch.column("id").to_pylist(), batch.column("text").to_pylist()
+        problems = [text_problem(text) for text in texts]
+        for record_id, problem in zip(ids, problems):
+            if problem:
+                logger.warning("record %s: %s; skipped", record_id, problem)
+        keep = [problem is None for problem in problems]
+        good = [text if isinstance(text, str) else text.decode("utf-8") for text, ok in zip(texts, keep) if ok]
+        articles = self.tagger.tag_batch(good)
+        rows = batch.filter(pa.array(keep)).drop_columns(["text"])
+        rows = rows.append_column("length", pa.array([len(article.text) for article in articles], pa.int64()))
+        entities = [[entity.to_dict() for entity in article.entities] for article in articles]
+        return rows.append_column("entities", pa.array(entities, ENTITIES_TYPE))
+
+
+def model_files(model: Path) -> dict[str, bytes]:
+    """The files a Tagger loads (weights, config, tokenizer, ONNX), not reports or checkpoints."""
+    wanted = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json", "model.onnx", "model.int8.onnx")
+    files = {name: (model / name).read_bytes() for name in wanted if (model / name).is_file()}
+    if "config.json" not in files:
+        raise XiezuoError(f"{model}: not a model folder (no config.json); train one with `xiezuo-ner train`")
+    return files
+
+
+def tag_with_ray(
+    inputs: list[str], out: str, format_: str, model: Path, *, workers: int = 2, threads: int = 1, runtime: str = "torch", batch_size: int = 128
+) -> None:
+    """Tag JSON lines or Parquet `inputs` into the folder `out` (jsonl or parquet) on the Ray cluster
+    this process joins (`RAY_ADDRESS`, or a local instance started here)."""
+    import ray
+
+    kinds = {"jsonl" if item.rstrip("/").endswith((".json", ".jsonl", ".ndjson")) else input_kind(item) for item in inputs}
+    if kinds not in ({"jsonl"}, {"parquet"}):
+        raise XiezuoError("--engine ray reads JSON lines (*.jsonl) or Parquet (*.parquet), one kind per run")
+    if not ray.is_initialized():
+        ray.init(logging_level=logging.WARNING)
+    dataset = ray.data.read_json(inputs, lines=True) if kinds == {"jsonl"} else ray.data.read_parquet(inputs)
+    tagged = dataset.map_batches(
+        TaggerActor,
+        fn_constructor_kwargs={"model_files": model_files(model), "runtime": runtime, "batch_size": batch_size, "threads": threads},
+        batch_format="pyarrow",
+        batch_size=BATCH_ROWS,
+        concurrency=workers,
+        num_cpus=threads,
+    )
+    if format_ == "parquet":
+        tagged.write_parquet(out)
+    else:
+        tagged.write_json(out, force_ascii=False)

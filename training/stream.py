@@ -1,0 +1,157 @@
+"""Tag a corpus as a stream: articles in chunks, the windows of a whole chunk sharing batches, results
+in input order, memory flat in the corpus size; on one process or on `workers` processes.
+
+A chunk holds about `CHUNK_BATCHES` batches of characters (a 300-character article fills 6 of 128
+slots alone; a chunk of them fills every slot). With workers, the reader keeps at most
+`2 × workers` chunks in flight and writes each chunk's results when its turn comes, so order is kept
+and nothing piles up. Each process gets `cores // workers` threads (at least one): on two cores, two
+processes of two threads each run many times slower than one.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from training.errors import XiezuoError
+from training.infer import RUNTIMES, Entity, TaggedArticle, Tagger, window_size
+from training.records import BadRecord, Record, open_writer, output_record, read_records
+
+CHUNK_BATCHES = 4  # batches of windows per chunk of articles: full batches, little held in memory
+
+Item = Record | BadRecord
+
+
+@dataclass
+class CorpusSummary:
+    tagged: int = 0
+    characters: int = 0
+    resumed: int = 0  # records skipped because the output already held their id
+    bad: int = 0
+    entities: Counter = field(default_factory=Counter)
+
+
+def chunk_chars(model: Path, batch_size: int) -> int:
+    from transformers import AutoConfig
+
+    return batch_size * window_size(AutoConfig.from_pretrained(model))[0] * CHUNK_BATCHES
+
+
+def chunks(items: Iterable[Item], max_chars: int) -> Iterator[list[Item]]:
+    """Consecutive items in groups of about `max_chars` characters of text (a long article alone)."""
+    group: list[Item] = []
+    size = 0
+    for item in items:
+        group.append(item)
+        size += len(item.text) if isinstance(item, Record) else 0
+        if size >= max_chars:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
+
+
+def _assemble(group: list[Item], entities: list[list[Entity]]) -> Iterator[tuple[Record, TaggedArticle] | BadRecord]:
+    found = iter(entities)
+    for item in group:
+        yield item if isinstance(item, BadRecord) else (item, TaggedArticle(item.text, next(found)))
+
+
+def _texts(group: list[Item]) -> list[str]:
+    return [item.text for item in group if isinstance(item, Record)]
+
+
+def tag_stream(tagger: Tagger, items: Iterable[Item]) -> Iterator[tuple[Record, TaggedArticle] | BadRecord]:
+    """Each record with its tagged article (bad records as they came), in input order, on this process."""
+    max_chars = tagger.batch_size * tagger.max_chars * CHUNK_BATCHES
+    for group in chunks(items, max_chars):
+        yield from _assemble(group, [article.entities for article in tagger.tag_batch(_texts(group))])
+
+
+_worker_tagger: Tagger | None = None
+
+
+def _start_worker(model: Path, batch_size: int, runtime: str, threads: int) -> None:
+    import torch
+
+    global _worker_tagger
+    torch.set_num_threads(threads)
+    _worker_tagger = Tagger.from_pretrained(model, batch_size=batch_size, device="cpu", runtime=runtime)
+
+
+def _tag_in_worker(texts: list[str]) -> list[list[Entity]]:
+    return [article.entities for article in _worker_tagger.tag_batch(texts)]
+
+
+def threads_per_worker(workers: int) -> int:
+    return max(1, len(os.sched_getaffinity(0)) // workers)
+
+
+def tag_stream_parallel(
+    model: Path, items: Iterable[Item], workers: int, batch_size: int = 128, runtime: str = "torch"
+) -> Iterator[tuple[Record, TaggedArticle] | BadRecord]:
+    """`tag_stream` on `workers` processes (spawned: a forked torch can hang), results in input order."""
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(workers, _start_worker, (model, batch_size, runtime, threads_per_worker(workers))) as pool:
+        pending: deque = deque()
+        for group in chunks(items, chunk_chars(model, batch_size)):
+            pending.append((group, pool.apply_async(_tag_in_worker, (_texts(group),))))
+            if len(pending) > 2 * workers:
+                group, result = pending.popleft()
+                yield from _assemble(group, result.get())
+        while pending:
+            group, result = pending.popleft()
+            yield from _assemble(group, result.get())
+
+
+def tag_corpus(
+    inputs: list[str],
+    out: Path | None,
+    format_: str,
+    model: Path,
+    *,
+    workers: int = 1,
+    resume: bool = False,
+    runtime: str = "torch",
+    batch_size: int = 128,
+    on_bad: Callable[[BadRecord], None] = lambda bad: None,
+    on_tagged: Callable[[int], None] = lambda characters: None,
+) -> CorpusSummary:
+    """Read `inputs`, tag every record not already in `out` (with `resume`), write each as it is done."""
+    if workers < 1:
+        raise XiezuoError(f"--workers must be 1 or more, not {workers}")
+    if runtime not in RUNTIMES:
+        raise XiezuoError(f"--runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
+    summary = CorpusSummary()
+    writer, done = open_writer(out, format_, resume)
+
+    def pending() -> Iterator[Item]:
+        for item in read_records(inputs):
+            if isinstance(item, Record) and item.id in done:
+                summary.resumed += 1
+            else:
+                yield item
+
+    try:
+        if workers == 1:
+            results = tag_stream(Tagger.from_pretrained(model, batch_size=batch_size, runtime=runtime), pending())
+        else:
+            results = tag_stream_parallel(model, pending(), workers, batch_size, runtime)
+        for result in results:
+            if isinstance(result, BadRecord):
+                summary.bad += 1
+                on_bad(result)
+                continue
+            record, article = result
+            writer.write(output_record(record, article))
+            summary.tagged += 1
+            summary.characters += len(record.text)
+            summary.entities.update(entity.label for entity in article.entities)
+            on_tagged(len(record.text))
+    finally:
+        writer.close()
+    return summary
