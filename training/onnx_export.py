@@ -8,8 +8,8 @@ session returns, so both runtimes decode the same way.
 
 from __future__ import annotations
 
-import logging
 import tempfile
+import warnings
 from pathlib import Path
 
 import torch
@@ -42,15 +42,12 @@ def export_onnx(model_dir: Path, int8: bool = False) -> list[Path]:
     example = tuple(torch.ones((2, 8), dtype=torch.long) for _ in names)  # shapes only; batch and length stay dynamic
     batch, length = torch.export.Dim("batch"), torch.export.Dim("length", max=model.config.max_position_embeddings)
     target = model_dir / ONNX_FILES["onnx"]
-    quiet = logging.getLogger("torch.onnx")
-    level, quiet.level = quiet.level, logging.ERROR
-    try:
+    with warnings.catch_warnings():  # the exporter's notes on its own internals are nothing a user can act on
+        warnings.simplefilter("ignore")
         torch.onnx.export(
-            Emissions(model), example, target, input_names=names, output_names=["logits"], opset_version=OPSET,
+            Emissions(model).eval(), example, target, input_names=names, output_names=["logits"], opset_version=OPSET,
             dynamic_shapes={name: {0: batch, 1: length} for name in names}, dynamo=True, external_data=False, verbose=False,
         )
-    finally:
-        quiet.level = level
     written = [target]
     if int8:
         written.append(quantise(target, model_dir / ONNX_FILES["onnx-int8"]))
