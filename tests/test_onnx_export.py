@@ -13,6 +13,8 @@ from training.errors import XiezuoError
 from training.evaluate import span_scores
 from training.infer import Tagger
 
+pytest.importorskip("onnxruntime", reason="ONNX is an optional extra: pip install 'xiezuo-ner[onnx]'")
+pytest.importorskip("onnxscript", reason="ONNX is an optional extra: pip install 'xiezuo-ner[onnx]'")
 PROJECT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
 

@@ -28,10 +28,12 @@ class TaggerActor:
 
     def __init__(self, model_files: dict[str, bytes], runtime: str, batch_size: int, threads: int):
         import torch
+        import transformers
 
         from training.infer import Tagger
 
         torch.set_num_threads(threads)
+        transformers.utils.logging.disable_progress_bar()  # a weight-loading bar per actor says nothing
         self.folder = tempfile.TemporaryDirectory(prefix="xiezuo-model-")
         for name, data in model_files.items():
             (Path(self.folder.name) / name).write_bytes(data)
@@ -75,7 +77,13 @@ def tag_with_ray(
         raise XiezuoError("--engine ray reads JSON lines (*.jsonl) or Parquet (*.parquet), one kind per run")
     if not ray.is_initialized():
         ray.init(logging_level=logging.WARNING)
-    dataset = ray.data.read_json(inputs, lines=True) if kinds == {"jsonl"} else ray.data.read_parquet(inputs)
+    # Reading and writing take no CPU slot: the actors hold them all, and a read waiting for a slot
+    # that no actor gives back would wait for ever. Ray's newer file listing (datasource v2) takes a
+    # slot whatever `num_cpus` says, so the reads here use the classic path.
+    context = ray.data.DataContext.get_current()
+    if hasattr(context, "use_datasource_v2"):
+        context.use_datasource_v2 = False
+    dataset = ray.data.read_json(inputs, lines=True, num_cpus=0) if kinds == {"jsonl"} else ray.data.read_parquet(inputs, num_cpus=0)
     tagged = dataset.map_batches(
         TaggerActor,
         fn_constructor_kwargs={"model_files": model_files(model), "runtime": runtime, "batch_size": batch_size, "threads": threads},
@@ -85,6 +93,6 @@ def tag_with_ray(
         num_cpus=threads,
     )
     if format_ == "parquet":
-        tagged.write_parquet(out)
+        tagged.write_parquet(out, ray_remote_args={"num_cpus": 0})
     else:
-        tagged.write_json(out, force_ascii=False)
+        tagged.write_json(out, ray_remote_args={"num_cpus": 0}, force_ascii=False)
