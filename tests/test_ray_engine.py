@@ -61,6 +61,12 @@ def test_ray_parquet_to_parquet_leaves_bad_records_out(local_ray, corpus, tmp_pa
     same_rows(written, {row["id"]: expected[row["id"]] for index, row in enumerate(rows) if index != 5})
 
 
+def test_ray_stops_on_a_file_its_reader_refuses_in_one_line(local_ray, tmp_path):
+    (tmp_path / "in.jsonl").write_text('{"id": "a", "text": "平塘县"}\nnot json\n', encoding="utf-8")
+    with pytest.raises(XiezuoError, match="^Ray stopped: ValueError: "):
+        tag_with_ray([str(tmp_path / "in.jsonl")], str(tmp_path / "out"), "jsonl", SHIPPED, workers=1)
+
+
 def test_ray_reads_only_jsonl_or_parquet(local_ray, tmp_path):
     with pytest.raises(XiezuoError, match="--engine ray reads JSON lines"):
         tag_with_ray([str(Path(__file__).parent.parent / "seeds")], str(tmp_path / "out"), "jsonl", SHIPPED)

@@ -92,7 +92,11 @@ def tag_with_ray(
         concurrency=workers,
         num_cpus=threads,
     )
-    if format_ == "parquet":
-        tagged.write_parquet(out, ray_remote_args={"num_cpus": 0})
-    else:
-        tagged.write_json(out, ray_remote_args={"num_cpus": 0}, force_ascii=False)
+    try:
+        if format_ == "parquet":
+            tagged.write_parquet(out, ray_remote_args={"num_cpus": 0})
+        else:
+            tagged.write_json(out, ray_remote_args={"num_cpus": 0}, force_ascii=False)
+    except ray.exceptions.RayError as error:  # a file Ray's reader refuses, a node lost: one line, not a remote traceback
+        cause = getattr(error, "cause", None) or error
+        raise XiezuoError(f"Ray stopped: {type(cause).__name__}: {str(cause).strip().splitlines()[0]}") from None
