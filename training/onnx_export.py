@@ -8,6 +8,7 @@ session returns, so both runtimes decode the same way.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import warnings
 from pathlib import Path
@@ -42,12 +43,19 @@ def export_onnx(model_dir: Path, int8: bool = False) -> list[Path]:
     example = tuple(torch.ones((2, 8), dtype=torch.long) for _ in names)  # shapes only; batch and length stay dynamic
     batch, length = torch.export.Dim("batch"), torch.export.Dim("length", max=model.config.max_position_embeddings)
     target = model_dir / ONNX_FILES["onnx"]
-    with warnings.catch_warnings():  # the exporter's notes on its own internals are nothing a user can act on
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            Emissions(model).eval(), example, target, input_names=names, output_names=["logits"], opset_version=OPSET,
-            dynamic_shapes={name: {0: batch, 1: length} for name in names}, dynamo=True, external_data=False, verbose=False,
-        )
+    exporter_log = logging.getLogger("torch.onnx")
+    level = exporter_log.level
+    exporter_log.setLevel(logging.ERROR)
+    # The exporter's notes on its own internals (no torchvision, axis names) are nothing a user can act on.
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                Emissions(model).eval(), example, target, input_names=names, output_names=["logits"], opset_version=OPSET,
+                dynamic_shapes={name: {0: batch, 1: length} for name in names}, dynamo=True, external_data=False, verbose=False,
+            )
+    finally:
+        exporter_log.setLevel(level)
     written = [target]
     if int8:
         written.append(quantise(target, model_dir / ONNX_FILES["onnx-int8"]))

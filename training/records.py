@@ -219,9 +219,13 @@ class ParquetWriter:
     def _flush(self) -> None:
         if not self.rows:
             return
-        table = pa.Table.from_pylist([row | {"entities": None} for row in self.rows])
-        table = table.set_column(table.schema.get_field_index("entities"), "entities", pa.array([row["entities"] for row in self.rows], ENTITIES_TYPE))
         final = self.out / f"part-{self.next_part:05d}{PARQUET_SUFFIX}"
+        try:
+            table = pa.Table.from_pylist([row | {"entities": None} for row in self.rows])
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+            raise XiezuoError(f"{final}: the passed-through fields do not fit one Parquet schema ({error}); write --format jsonl") from None
+        entities = pa.array([row["entities"] for row in self.rows], ENTITIES_TYPE)
+        table = table.set_column(table.schema.get_field_index("entities"), "entities", entities)
         partial = final.with_suffix(".partial")
         pq.write_table(table, partial)
         os.replace(partial, final)
