@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from tests.articles import corpus_paragraphs, read_jsonl, seed_texts, write_jsonl
+from training.errors import XiezuoError
 from training.infer import Tagger
 from training.records import BadRecord, Record
 from training.stream import chunks, tag_corpus, tag_stream
@@ -54,3 +55,10 @@ def test_two_workers_write_what_one_writes(tmp_path):
     assert one.tagged == two.tagged == len(texts)
     assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
     assert [row["id"] for row in read_jsonl(tmp_path / "two.jsonl")] == [f"a{index:04d}" for index in range(len(texts))]
+
+
+def test_workers_without_the_onnx_export_stop_in_one_line_before_writing(tmp_path):
+    write_jsonl(tmp_path / "in.jsonl", ["平塘县人民医院"])
+    with pytest.raises(XiezuoError, match="model.int8.onnx: no ONNX model; write it with"):
+        tag_corpus([str(tmp_path / "in.jsonl")], tmp_path / "out.jsonl", "jsonl", SHIPPED, workers=2, runtime="onnx-int8")
+    assert not (tmp_path / "out.jsonl").exists()

@@ -257,10 +257,15 @@ def build_model(
     return tokenizer, model
 
 
-def load_trained(path: Path) -> tuple[PreTrainedTokenizerBase, PreTrainedModel]:
-    """A model folder written by `train`: the CRF class when the config says so."""
+def trained_config(path: Path) -> BertConfig:
+    """The config of a model folder written by `train`."""
     if not (path / "config.json").is_file():
         raise XiezuoError(f"{path}: not a model folder (no config.json); train one with `xiezuo-ner train`")
-    config = AutoConfig.from_pretrained(path)
+    return AutoConfig.from_pretrained(path)
+
+
+def load_trained(path: Path) -> tuple[PreTrainedTokenizerBase, PreTrainedModel]:
+    """A model folder written by `train`: the CRF class when the config says so."""
+    config = trained_config(path)
     model_class = BertCrfForTokenClassification if getattr(config, "use_crf", False) else AutoModelForTokenClassification
     return AutoTokenizer.from_pretrained(path), model_class.from_pretrained(path)

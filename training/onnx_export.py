@@ -75,16 +75,22 @@ def quantise(source: Path, target: Path) -> Path:
     return target
 
 
-def load_session(model_dir: Path, runtime: str):
-    """An ONNX Runtime session on the exported file for `runtime` (onnx or onnx-int8), threads as torch's."""
-    import onnxruntime
-
+def onnx_file(model_dir: Path, runtime: str) -> Path:
+    """The exported file `runtime` (onnx or onnx-int8) runs, which must exist."""
     if runtime not in ONNX_FILES:
         raise XiezuoError(f"runtime must be torch, {' or '.join(ONNX_FILES)}, not {runtime!r}")
     path = model_dir / ONNX_FILES[runtime]
     if not path.is_file():
         flag = " --int8" if runtime == "onnx-int8" else ""
         raise XiezuoError(f"{path}: no ONNX model; write it with `xiezuo-ner export --model {model_dir} --onnx{flag}`")
+    return path
+
+
+def load_session(model_dir: Path, runtime: str):
+    """An ONNX Runtime session on the exported file for `runtime` (onnx or onnx-int8), threads as torch's."""
+    import onnxruntime
+
+    path = onnx_file(model_dir, runtime)
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = torch.get_num_threads()  # --workers sets it per process, so N x threads <= cores
     options.inter_op_num_threads = 1

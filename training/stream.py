@@ -13,12 +13,16 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import Counter, deque
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from training.errors import XiezuoError
 from training.infer import RUNTIMES, Entity, TaggedArticle, Tagger, window_size
+from training.modeling import trained_config
+from training.onnx_export import onnx_file
 from training.records import BadRecord, Record, open_writer, output_record, read_records
 
 CHUNK_BATCHES = 4  # batches of windows per chunk of articles: full batches, little held in memory
@@ -36,9 +40,7 @@ class CorpusSummary:
 
 
 def chunk_chars(model: Path, batch_size: int) -> int:
-    from transformers import AutoConfig
-
-    return batch_size * window_size(AutoConfig.from_pretrained(model))[0] * CHUNK_BATCHES
+    return batch_size * window_size(trained_config(model))[0] * CHUNK_BATCHES
 
 
 def chunks(items: Iterable[Item], max_chars: int) -> Iterator[list[Item]]:
@@ -94,18 +96,24 @@ def threads_per_worker(workers: int) -> int:
 def tag_stream_parallel(
     model: Path, items: Iterable[Item], workers: int, batch_size: int = 128, runtime: str = "torch"
 ) -> Iterator[tuple[Record, TaggedArticle] | BadRecord]:
-    """`tag_stream` on `workers` processes (spawned: a forked torch can hang), results in input order."""
+    """`tag_stream` on `workers` processes, results in input order. Processes are spawned (a forked torch
+    can hang) and a worker that dies stops the run with an error (a `multiprocessing.Pool` would wait)."""
+    max_chars = chunk_chars(model, batch_size)
     context = multiprocessing.get_context("spawn")
-    with context.Pool(workers, _start_worker, (model, batch_size, runtime, threads_per_worker(workers))) as pool:
+    initargs = (model, batch_size, runtime, threads_per_worker(workers))
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=initargs) as pool:
         pending: deque = deque()
-        for group in chunks(items, chunk_chars(model, batch_size)):
-            pending.append((group, pool.apply_async(_tag_in_worker, (_texts(group),))))
-            if len(pending) > 2 * workers:
+        try:
+            for group in chunks(items, max_chars):
+                pending.append((group, pool.submit(_tag_in_worker, _texts(group))))
+                if len(pending) > 2 * workers:
+                    group, result = pending.popleft()
+                    yield from _assemble(group, result.result())
+            while pending:
                 group, result = pending.popleft()
-                yield from _assemble(group, result.get())
-        while pending:
-            group, result = pending.popleft()
-            yield from _assemble(group, result.get())
+                yield from _assemble(group, result.result())
+        except BrokenProcessPool:
+            raise XiezuoError("a tagging worker stopped (killed, or out of memory); rerun with --resume, fewer --workers or a smaller --batch-size") from None
 
 
 def tag_corpus(
@@ -126,6 +134,9 @@ def tag_corpus(
         raise XiezuoError(f"--workers must be 1 or more, not {workers}")
     if runtime not in RUNTIMES:
         raise XiezuoError(f"--runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
+    trained_config(model)  # a missing model or export: one line before anything is written or spawned
+    if runtime != "torch":
+        onnx_file(model, runtime)
     summary = CorpusSummary()
     writer, done = open_writer(out, format_, resume)
 
