@@ -129,6 +129,6 @@ def test_cli_formats_from_standard_input(tiny_model, format_):
         assert "entities" in body and "卢健" in body
 
 
-def test_cli_unknown_format_is_one_line(tiny_model):
+def test_cli_unknown_format_is_a_usage_error_naming_the_choices(tiny_model):
     result = runner.invoke(app, ["tag", "--model", str(tiny_model), "--format", "xml", "-"], input="x")
-    assert result.exit_code == 1 and "--format must be one of" in result.output
+    assert result.exit_code == 2 and "Invalid value for '--format'" in result.output and "label-studio" in result.output

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from training.errors import XiezuoError
+from training.files import atomic_write_text
 from training.text import normalise, read_article
 
 LABELS: tuple[str, ...] = ("REGION", "ORG", "PERSON", "AMOUNT", "DATE")  # the project's spec
@@ -53,11 +54,23 @@ class Document:
 
 
 def _result_items(task: dict, where: str) -> list[dict]:
-    annotations = [a for a in task.get("annotations") or [] if not a.get("was_cancelled")]
+    annotations = task.get("annotations") or []
+    if not isinstance(annotations, list) or not all(isinstance(a, dict) for a in annotations):
+        raise XiezuoError(f"{where}: annotations must be a list of objects")
+    annotations = [a for a in annotations if not a.get("was_cancelled")]
     if len(annotations) > 1:
         raise XiezuoError(f"{where}: {len(annotations)} annotations; keep exactly one gold annotation per task")
-    items = annotations[0].get("result", []) if annotations else []
+    items = annotations[0].get("result") or [] if annotations else []
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise XiezuoError(f"{where}: an annotation's result must be a list of objects")
     return [item for item in items if item.get("type") == "labels"]
+
+
+def _offset(value: object) -> int:
+    """A span offset: an integer, never a float (0.9 is not 0) or a boolean."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"offset {value!r} is not an integer")
+    return value
 
 
 def document_from_task(task: dict, where: str) -> Document:
@@ -67,14 +80,19 @@ def document_from_task(task: dict, where: str) -> Document:
         raise XiezuoError(f"{where}: task has no data.text string")
     spans = []
     for number, item in enumerate(_result_items(task, where)):
-        value = item.get("value", {})
+        value = item.get("value")
         try:
             labels = value["labels"]
-            spans.append(Span(int(value["start"]), int(value["end"]), str(labels[0]) if labels else "", str(value["text"])))
-        except (KeyError, TypeError, ValueError, IndexError):
-            raise XiezuoError(f"{where}: result item {number} lacks start/end/text/labels") from None
+            if not isinstance(labels, list) or not isinstance(value["text"], str):
+                raise TypeError("labels must be a list and text a string")
+            spans.append(Span(_offset(value["start"]), _offset(value["end"]), str(labels[0]) if labels else "", value["text"]))
+        except (KeyError, TypeError, ValueError, IndexError) as error:
+            raise XiezuoError(f"{where}: result item {number}: needs integer start/end, text and a labels list ({error})") from None
+    source = data.get("source")
+    if source is not None and not isinstance(source, str):
+        raise XiezuoError(f"{where}: data.source must be a path string")
     doc_id = str(data.get("doc_id") or task.get("id") or where)
-    return Document(doc_id=doc_id, text=data["text"], spans=sorted(spans), source=data.get("source"))
+    return Document(doc_id=doc_id, text=data["text"], spans=sorted(spans), source=source)
 
 
 def load_tasks(path: Path) -> list[Document]:
@@ -177,7 +195,8 @@ def task_json(document: Document) -> dict:
 
 
 def save_document(document: Document, path: Path) -> None:
-    path.write_text(json.dumps(task_json(document), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    """Write a task file atomically: gold annotations are never left half-written."""
+    atomic_write_text(path, json.dumps(task_json(document), ensure_ascii=False, indent=2) + "\n")
 
 
 def check_document(
@@ -214,6 +233,8 @@ def check_document(
 
 def _source_problems(document: Document, project_root: Path, where: str) -> list[str]:
     source = project_root / document.source
+    if not source.resolve().is_relative_to(project_root.resolve()):  # a task file never makes us read elsewhere
+        return [f"{where}: data.source {document.source!r} points outside the project; name a file under {project_root}"]
     try:
         expected = normalise(read_article(source)).text
     except (OSError, XiezuoError) as error:

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-import glob
 import json
+import os
 import sys
 import time
+from contextlib import nullcontext
 from collections import Counter
+from enum import Enum
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Optional
 
+import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from training.display import one_line, plain, printable
+from training.files import atomic_write_text
 from training.errors import XiezuoError
+from training.tagging import OutputFormat
 
 app = typer.Typer(
     help="Named-entity recognition for Chinese East–West cooperation news (REGION, ORG, PERSON, AMOUNT, DATE).",
@@ -32,10 +38,39 @@ ls_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(ls_app, name="ls")
-console = Console()
-err_console = Console(stderr=True)
+# Markup and emoji codes off: file names, article text and labels are shown as they are
+# (our own colours come from Text styles); `display.plain` neutralises control characters.
+console = Console(markup=False, emoji=False, highlight=False)
+err_console = Console(stderr=True, markup=False, emoji=False, highlight=False)
 # The shipped model (`make model` rebuilds it from configs/offline-small.yaml), found from any working directory.
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "xiezuo-small"
+class CorpusAction(str, Enum):
+    build = "build"
+    check = "check"
+
+
+class DatasetFormat(str, Enum):
+    cluener = "cluener"
+    bio = "bio"
+    bmes = "bmes"
+    weibo = "weibo"
+
+
+class Split(str, Enum):
+    train = "train"
+    dev = "dev"
+    test = "test"
+
+
+class Rank(str, Enum):
+    uncertainty = "uncertainty"
+
+
+class Side(str, Enum):
+    server = "server"
+    local = "local"
+
+
 MAX_LISTED = 50  # problems printed one per line; the rest are counted
 
 
@@ -50,12 +85,22 @@ def quiet_libraries() -> None:
     datasets.disable_progress_bars()
 
 
-def print_error(message: object) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+def print_error(message: object, kind: str = "error") -> None:
+    """One line on standard error; the message is shown as text, never read as Rich markup."""
+    style = "bold red" if kind == "error" else "bold yellow"
+    err_console.print(plain(f"{kind}: ", style) + plain(one_line(message)), highlight=False, soft_wrap=True)
+
+
+def print_ok(message: str, word: str = "ok:") -> None:
+    console.print(plain(f"{word} ", "green") + plain(message), soft_wrap=True)
 
 
 def friendly_errors(command):
-    """Print a XiezuoError as one line and exit 1, instead of a traceback."""
+    """Every failure is one line and exit status 1 (130 when interrupted), never a traceback.
+
+    A XiezuoError says what is wrong and where. Anything else is a bug or an unforeseen input:
+    its type and first line are shown (secrets redacted); XIEZUO_DEBUG=1 shows the traceback.
+    """
 
     @wraps(command)
     def run(*args, **kwargs):
@@ -63,6 +108,17 @@ def friendly_errors(command):
             return command(*args, **kwargs)
         except XiezuoError as error:
             print_error(error)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            print_error("interrupted; finished outputs are complete, nothing half-written was left")
+            raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort, click.exceptions.ClickException):
+            raise
+        except Exception as error:
+            if os.environ.get("XIEZUO_DEBUG"):
+                raise
+            first_line = (str(error).strip().splitlines() or [""])[0]
+            print_error(f"unexpected {type(error).__name__}: {first_line} (XIEZUO_DEBUG=1 shows the traceback)")
             raise typer.Exit(1) from None
 
     return run
@@ -90,10 +146,10 @@ def normalise(
             print_error(error)
             failures += 1
             continue
-        table.add_row(str(path), str(result.raw_length), str(len(result.text)), str(result.raw_length - len(result.text)))
+        table.add_row(plain(path), str(result.raw_length), str(len(result.text)), str(result.raw_length - len(result.text)))
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
-            (out / path.name).write_text(result.text, encoding="utf-8")
+            atomic_write_text(out / path.name, result.text)
     console.print(table)
     if failures:
         raise typer.Exit(1)
@@ -116,7 +172,7 @@ def annotations_check(
     from training.annotations import check_document, folder_labels, load_tasks, task_files
 
     labels = folder_labels(folder)
-    table = Table("file", "tasks", *labels, "total", title=f"Entities in {folder}")
+    table = Table("file", "tasks", *map(printable, labels), "total", title=plain(f"Entities in {folder}"))
     totals: Counter = Counter()
     problems, tasks = [], 0
     for path in task_files(folder):
@@ -130,22 +186,22 @@ def annotations_check(
             problems.extend(check_document(document, labels, folder.parent, edges=edges))
         tasks += len(documents)
         totals.update(counts)
-        table.add_row(path.stem, str(len(documents)), *(str(counts[label]) for label in labels), str(sum(counts.values())))
+        table.add_row(plain(path.stem), str(len(documents)), *(str(counts[label]) for label in labels), str(sum(counts.values())))
     table.add_row("all", str(tasks), *(str(totals[label]) for label in labels), str(sum(totals.values())), style="bold")
     console.print(table)
     for problem in problems[:MAX_LISTED]:
         print_error(problem)
     if problems:
         more = f" ({len(problems) - MAX_LISTED} more not shown)" if len(problems) > MAX_LISTED else ""
-        err_console.print(f"{len(problems)} problem(s) in {folder}{more}")
+        err_console.print(plain(f"{len(problems)} problem(s) in {folder}{more}"))
         raise typer.Exit(1)
-    console.print(f"[green]ok:[/] {tasks} task(s), {sum(totals.values())} entities, no problems")
+    print_ok(f"{tasks} task(s), {sum(totals.values())} entities, no problems")
 
 
 @app.command("corpus")
 @friendly_errors
 def corpus(
-    action: Annotated[str, typer.Argument(help="build: write the task files; check: only report problems.")] = "build",
+    action: Annotated[CorpusAction, typer.Argument(help="build: write the task files; check: only report problems.")] = CorpusAction.build,
     folder: Annotated[Path, typer.Option("--dir", help="Corpus folder: markup in <dir>/source/*.txt, task files written to <dir>.")] = Path("annotations/corpus"),
 ) -> None:
     """Turn the written corpus's inline markup (`[[广州市|REGION]]`) into Label Studio task files.
@@ -155,22 +211,20 @@ def corpus(
     """
     from training.corpus import build_corpus
 
-    if action not in ("build", "check"):
-        raise XiezuoError(f"unknown action {action!r}: use build or check")
-    counts, problems = build_corpus(folder, check_only=action == "check")
+    counts, problems = build_corpus(folder, check_only=action is CorpusAction.check)
     for problem in problems[:MAX_LISTED]:
         print_error(problem)
     if problems:
         err_console.print(f"{len(problems)} problem(s); nothing written")
         raise typer.Exit(1)
-    verb = "checked" if action == "check" else "wrote"
-    console.print(f"[green]ok:[/] {verb} {', '.join(f'{name} ({count})' for name, count in counts.items())}")
+    verb = "checked" if action is CorpusAction.check else "wrote"
+    print_ok(f"{verb} {', '.join(f'{name} ({count})' for name, count in counts.items())}")
 
 
 @app.command("import")
 @friendly_errors
 def import_(
-    format_: Annotated[str, typer.Argument(metavar="FORMAT", help="cluener, bio, bmes or weibo (BIO with segment digits).")],
+    format_: Annotated[DatasetFormat, typer.Argument(metavar="FORMAT", help="cluener, bio, bmes or weibo (BIO with segment digits).")],
     paths: Annotated[list[Path], typer.Argument(help="Dataset files; each becomes <out>/<file name>.json, one task per sentence.")],
     out: Annotated[Path, typer.Option(help="Folder for the task files and their label_config.xml.")],
     map_: Annotated[list[str], typer.Option("--map", help="SOURCE=TARGET label; unmapped labels are dropped. None given: keep all.")] = [],
@@ -194,7 +248,7 @@ def import_(
     existing = [str(target) for target in targets if target.exists()]
     if existing and not force:
         raise XiezuoError(f"{existing[0]} exists; annotations are never overwritten silently (pass --force to replace)")
-    results = [import_file(format_, path, mapping) for path in paths]
+    results = [import_file(format_.value, path, mapping) for path in paths]
     labels = list(mapping.values()) if mapping else sorted({label for result in results for label in result.kept})
     labels = list(dict.fromkeys(labels))
     config_path = out / LABEL_CONFIG
@@ -204,13 +258,13 @@ def import_(
             raise XiezuoError(f"{config_path} does not name {unnamed}; use another --out or edit it")
     else:
         out.mkdir(parents=True, exist_ok=True)
-        config_path.write_text(label_config(labels), encoding="utf-8")
-    table = Table("", *(target.name for target in targets), title=f"Imported into {out}")
+        atomic_write_text(config_path, label_config(labels))
+    table = Table("", *(printable(target.name) for target in targets), title=plain(f"Imported into {out}"))
     table.add_row("sentences", *(str(len(result.documents)) for result in results))
     for label in labels:
-        table.add_row(label, *(str(result.kept[label]) for result in results))
+        table.add_row(plain(label), *(str(result.kept[label]) for result in results))
     for label in sorted({label for result in results for label in result.dropped}):
-        table.add_row(f"dropped: {label}", *(str(result.dropped[label]) for result in results), style="dim")
+        table.add_row(plain(f"dropped: {label}"), *(str(result.dropped[label]) for result in results), style="dim")
     table.add_row("problems", *(str(len(result.problems)) for result in results))
     problems = 0
     for path, target, result in zip(paths, targets, results):
@@ -218,10 +272,10 @@ def import_(
         for problem in result.problems[:MAX_LISTED]:
             print_error(problem)
         if len(result.problems) > MAX_LISTED:
-            err_console.print(f"{path}: {len(result.problems) - MAX_LISTED} more problem(s) not shown")
+            err_console.print(plain(f"{path}: {len(result.problems) - MAX_LISTED} more problem(s) not shown"))
         problems += len(result.problems)
     console.print(table)
-    console.print(f"[green]ok:[/] wrote {len(targets)} task file(s) into {out} (labels: {config_path}); {problems} problem(s) reported above")
+    print_ok(f"wrote {len(targets)} task file(s) into {out} (labels: {config_path}); {problems} problem(s) reported above")
 
 
 @app.command()
@@ -241,7 +295,7 @@ def train(
     resolved = load_config(config, set_)
     model_dir = train_model(resolved, resume=resume)
     metrics = json.loads((model_dir / "metrics.json").read_text())["dev"]
-    console.print(f"[green]saved[/] {model_dir}  dev micro F1 {metrics['micro']['f1']:.3f}")
+    print_ok(f"{model_dir}  dev micro F1 {metrics['micro']['f1']:.3f}", "saved")
 
 
 @app.command()
@@ -260,7 +314,7 @@ def pretrain(
     from training.pretrain import pretrain as pretrain_encoder
 
     encoder_dir = pretrain_encoder(load_pretrain_config(config, set_))
-    console.print(f"[green]saved[/] {encoder_dir}; use it with --set model.name_or_path={encoder_dir} --set model.from_scratch=null")
+    print_ok(f"{encoder_dir}; use it with --set model.name_or_path={encoder_dir} --set model.from_scratch=null", "saved")
 
 
 def _documents_for(model: Path, split: str, data: list[Path]) -> list:
@@ -291,7 +345,7 @@ def _documents_for(model: Path, split: str, data: list[Path]) -> list:
 @friendly_errors
 def evaluate(
     model: Annotated[Path, typer.Option(help="A trained model folder.")] = DEFAULT_MODEL,
-    split: Annotated[str, typer.Option(help="train, dev or test, from the model's training config.")] = "test",
+    split: Annotated[Split, typer.Option(help="The split of the model's training config to score on.")] = Split.test,
     data: Annotated[list[Path], typer.Option(help="Annotation files to evaluate on instead of a split.")] = [],
     out: Annotated[Optional[Path], typer.Option(help="Report folder (default: <model>/<split>-report).")] = None,
 ) -> None:
@@ -301,21 +355,19 @@ def evaluate(
     """
     from training.evaluate import evaluate_documents, write_report
 
-    if split not in ("train", "dev", "test"):
-        raise XiezuoError(f"--split must be train, dev or test, not {split!r}")
-    documents = _documents_for(model, split, data)
+    documents = _documents_for(model, split.value, data)
     report = evaluate_documents(model, documents)
-    paths = write_report(report, out or model / f"{'data' if data else split}-report")
+    paths = write_report(report, out or model / f"{'data' if data else split.value}-report")
     _print_scores(report)
-    console.print("wrote " + ", ".join(map(str, paths)))
+    console.print(plain("wrote " + ", ".join(map(str, paths))), soft_wrap=True)
 
 
 def _print_scores(report: dict) -> None:
     from training.evaluate import score_rows
 
-    table = Table("label", "support", "model P", "model R", "model F1", "rules F1", title=report["model"])
+    table = Table("label", "support", "model P", "model R", "model F1", "rules F1", title=plain(report["model"]))
     for label, m, r in score_rows(report):
-        table.add_row(label, str(m["support"]), f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", f"{r['f1']:.3f}")
+        table.add_row(plain(label), str(m["support"]), f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", f"{r['f1']:.3f}")
     console.print(table)
 
 
@@ -323,7 +375,7 @@ def _print_scores(report: dict) -> None:
 @friendly_errors
 def cv(
     config: Annotated[Path, typer.Option(help="YAML config; its split is replaced by the folds.")],
-    folds: Annotated[int, typer.Option(help="Number of folds (documents are never split).")] = 5,
+    folds: Annotated[int, typer.Option(min=2, help="Number of folds (documents are never split).")] = 5,
     out: Annotated[Optional[Path], typer.Option(help="Report folder (default: <output_dir>/<run_name>-cv).")] = None,
     dev_fold: Annotated[
         bool, typer.Option(help="Hold the next fold out of training for early stopping, instead of training on all other folds.")
@@ -344,7 +396,7 @@ def cv(
     folder = out or resolved.output_dir / f"{resolved.run_name}-cv"
     report = cross_validate(resolved, folds, folder, dev_fold)
     _print_scores(report)
-    console.print(f"pooled micro F1 {report['systems']['model']['micro']['f1']:.3f}; reports in {folder}")
+    console.print(plain(f"pooled micro F1 {report['systems']['model']['micro']['f1']:.3f}; reports in {folder}"), soft_wrap=True)
 
 
 @app.command()
@@ -366,98 +418,55 @@ def compare(
             raise XiezuoError(f"{run}: no report.json (run `xiezuo-ner evaluate` or `cv` first)")
         reports[str(run)] = json.loads(path.read_text(encoding="utf-8"))
     rows = compare_table(reports)
-    table = Table(*rows[0], title="F1 per label")
+    table = Table(*map(printable, rows[0]), title="F1 per label")
     for row in rows[1:]:
-        table.add_row(*row)
+        table.add_row(*map(plain, row))
     console.print(table)
-
-
-def _input_files(paths: list[str]) -> list[Path]:
-    """Files as given, folders searched recursively for *.txt, and globs expanded (quoted ones too)."""
-    files: list[Path] = []
-    for item in paths:
-        path = Path(item)
-        if path.is_dir():
-            files.extend(sorted(path.rglob("*.txt")))
-        elif any(char in item for char in "*?[") and not path.exists():
-            files.extend(sorted(Path(match) for match in glob.glob(item, recursive=True)))
-        else:
-            files.append(path)
-    return files
 
 
 @app.command()
 @friendly_errors
 def tag(
-    paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive *.txt), globs, or - for standard input.")],
+    paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive *.txt), globs, and - for standard input.")],
     model: Annotated[Path, typer.Option(help="A trained model folder (default: the shipped models/xiezuo-small).", show_default=False)] = DEFAULT_MODEL,
-    format_: Annotated[str, typer.Option("--format", help="pretty, json, jsonl, conll, label-studio or html.")] = "pretty",
-    out: Annotated[Optional[Path], typer.Option(help="Write here instead of standard output.")] = None,
-    batch_size: Annotated[int, typer.Option(help="Windows per forward pass.")] = 128,
+    format_: Annotated[OutputFormat, typer.Option("--format", help="How to write the entities.")] = OutputFormat.pretty,
+    out: Annotated[Optional[Path], typer.Option(help="Write here instead of standard output (replaced only when the run ends; never an input).")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Windows per forward pass.")] = 128,
 ) -> None:
     """Tag raw articles (Traditional or Simplified, any length); offsets point into your text.
+
+    A bad input (missing, not UTF-8, binary) is reported in one line, the others are tagged,
+    and the exit status is 1. An empty article has no entities (a warning, exit 0).
 
     Examples: `xiezuo-ner tag seeds/000_7a95b9ea3265a927.txt`,
     `cat article.txt | xiezuo-ner tag - --format json`, `xiezuo-ner tag articles/ --format jsonl --out tags.jsonl`
     """
-    from training import formats
+    from training.files import atomic_output
     from training.infer import Tagger
-    from training.text import read_article
+    from training.tagging import ArticleWriter, check_output, expand_inputs, tag_inputs
 
-    if format_ not in formats.FORMATS:
-        raise XiezuoError(f"--format must be one of {', '.join(formats.FORMATS)}, not {format_!r}")
-    tagger = Tagger.from_pretrained(model, batch_size=batch_size)
-    sources = ["-"] if paths == ["-"] else _input_files(paths)
-    if not sources:
+    inputs = expand_inputs(paths)
+    if not inputs:
         raise XiezuoError(f"no input files in {' '.join(paths)}")
-    output = out.open("w", encoding="utf-8") if out else sys.stdout
-    screen = Console(file=output, soft_wrap=True) if format_ == "pretty" else None
-    collected: list[tuple[str, object]] = []
-    failures, characters, entity_counts = 0, 0, Counter()
+    if out is not None:
+        check_output(out, inputs)
+    tagger = Tagger.from_pretrained(model, batch_size=batch_size)
     started = time.perf_counter()
     progress = Progress(TextColumn("tagging"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err_console, transient=True)
-    with progress:
-        task = progress.add_task("tag", total=len(sources))
-        for source in sources:
-            name = "<stdin>" if source == "-" else str(source)
-            try:
-                text = sys.stdin.read() if source == "-" else read_article(source)
-            except XiezuoError as error:
-                print_error(error)
-                failures += 1
-                progress.advance(task)
-                continue
-            article = tagger(text)
-            characters += len(text)
-            entity_counts.update(entity.label for entity in article.entities)
-            if format_ == "pretty":
-                formats.print_pretty(screen, name, article)
-            elif format_ == "jsonl":
-                output.write(formats.as_jsonl(name, article))
-            elif format_ == "conll":
-                output.write(formats.as_conll(name, article))
-            else:
-                collected.append((name, article))
-            progress.advance(task)
-    if format_ == "json":
-        json.dump([formats.article_json(name, article) for name, article in collected], output, ensure_ascii=False, indent=2)
-        output.write("\n")
-    elif format_ == "label-studio":
-        tasks = [formats.as_label_studio(name, article, tagger.model_version) for name, article in collected]
-        json.dump(tasks, output, ensure_ascii=False, indent=2)
-        output.write("\n")
-    elif format_ == "html":
-        output.write(formats.as_html(collected))
-    if out:
-        output.close()
-    elapsed = time.perf_counter() - started
-    summary = ", ".join(f"{label} {count}" for label, count in sorted(entity_counts.items())) or "none"
-    err_console.print(
-        f"tagged {len(sources) - failures} article(s), {characters} characters, entities: {summary}; "
-        f"{elapsed:.1f}s" + (f"; [bold red]{failures} failed[/]" if failures else ""),
-        highlight=False,
+    with progress, (atomic_output(out) if out else nullcontext(sys.stdout)) as stream:
+        task = progress.add_task("tag", total=len(inputs))
+        writer = ArticleWriter(format_, stream, tagger.model_version)
+        summary = tag_inputs(tagger, inputs, writer, report=print_error, advance=lambda: progress.advance(task))
+        writer.close()
+    counts = ", ".join(f"{label} {count}" for label, count in sorted(summary.entities.items())) or "none"
+    line = plain(
+        f"tagged {summary.articles} article(s), {summary.characters} characters, entities: {counts}; "
+        f"{time.perf_counter() - started:.1f}s"
     )
-    if failures:
+    if summary.failed:
+        line += plain(f"; {len(summary.failed)} failed", "bold red")
+    err_console.print(line, soft_wrap=True)
+    if summary.failed:
         raise typer.Exit(1)
 
 
@@ -466,7 +475,7 @@ def tag(
 def ls_push(
     paths: Annotated[list[Path], typer.Argument(help="Raw article files, or folders of *.txt.")],
     model: Annotated[Optional[Path], typer.Option(help="Pre-annotate with this model's predictions.")] = None,
-    rank: Annotated[Optional[str], typer.Option(help="`uncertainty`: the tasks the model is least sure of come first.")] = None,
+    rank: Annotated[Optional[Rank], typer.Option(help="`uncertainty`: the tasks the model is least sure of come first.")] = None,
     project: Annotated[str, typer.Option(help="Project title; created with the five-label config if missing.")] = "xiezuo-ner",
 ) -> None:
     """Import articles as tasks (normalised text, doc id, raw file name); re-pushing never duplicates.
@@ -475,15 +484,15 @@ def ls_push(
     """
     from training.labelstudio import connect, push
 
-    if rank not in (None, "uncertainty"):
-        raise XiezuoError(f"--rank takes only 'uncertainty', not {rank!r}")
     if rank and model is None:
         raise XiezuoError("--rank uncertainty needs --model: the ranking comes from the model's scores")
-    files = _input_files([str(path) for path in paths])
-    result = push(connect(), files, project, model=model, rank=rank)
+    from training.tagging import STDIN, expand_inputs
+
+    files = [Path(item) for item in expand_inputs([str(path) for path in paths]) if item != STDIN]
+    result = push(connect(), files, project, model=model, rank=rank.value if rank else None)
     for line in result.failed:
         print_error(line)
-    console.print(f"project {project!r}: imported {len(result.imported)}, already there {len(result.skipped)}, failed {len(result.failed)}")
+    console.print(plain(f"project {project!r}: imported {len(result.imported)}, already there {len(result.skipped)}, failed {len(result.failed)}"))
     if result.failed:
         raise typer.Exit(1)
 
@@ -493,7 +502,7 @@ def ls_push(
 def ls_pull(
     folder: Annotated[Path, typer.Option("--dir", help="Annotation folder to merge into.")] = Path("annotations"),
     project: Annotated[str, typer.Option(help="Project title.")] = "xiezuo-ner",
-    prefer: Annotated[Optional[str], typer.Option(help="On a conflict with local gold: `server` or `local`.")] = None,
+    prefer: Annotated[Optional[Side], typer.Option(help="On a conflict with local gold: which side wins.")] = None,
 ) -> None:
     """Export the project's annotations, validate them, merge them into annotations/.
 
@@ -505,16 +514,14 @@ def ls_pull(
     """
     from training.labelstudio import connect, pull
 
-    if prefer not in (None, "server", "local"):
-        raise XiezuoError(f"--prefer takes server or local, not {prefer!r}")
-    result = pull(connect(), project, folder, prefer)
+    result = pull(connect(), project, folder, prefer.value if prefer else None)
     for problem in result.problems:
         print_error(problem)
     if result.problems:
         err_console.print(f"{len(result.problems)} problem(s) in the export; nothing merged")
         raise typer.Exit(1)
     for conflict in result.conflicts:
-        err_console.print(f"[bold yellow]conflict:[/] {conflict}", highlight=False, soft_wrap=True)
+        print_error(conflict, "conflict")
     console.print(
         f"written {len(result.written)}, unchanged {len(result.unchanged)}, kept local {len(result.kept_local)}, "
         f"conflicting spans {len(result.conflicts)}"

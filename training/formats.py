@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from training.annotations import Span
+from training.display import plain, printable
 from training.dataset import char_tags
 from training.evaluate import label_colours
 from training.infer import TaggedArticle
@@ -69,12 +70,12 @@ RICH_STYLES = {"REGION": "bold green", "ORG": "bold blue", "PERSON": "bold red",
 
 def print_pretty(console: Console, name: str, article: TaggedArticle) -> None:
     """The article with entities coloured by type, then a table of the entities."""
-    console.rule(name)
-    text = Text(article.text)
+    console.rule(plain(name))
+    text = Text(printable(article.text))  # escape sequences in an article must not reach the terminal
     for entity in article.entities:
         text.stylize(RICH_STYLES.get(entity.label, "bold"), entity.start, entity.end)
     console.print(text)
     table = Table("label", "text", "start", "end", "score", title=f"{len(article.entities)} entities")
     for entity in article.entities:
-        table.add_row(Text(entity.label, style=RICH_STYLES.get(entity.label, "bold")), entity.text, str(entity.start), str(entity.end), f"{entity.score:.2f}")
+        table.add_row(plain(entity.label, RICH_STYLES.get(entity.label, "bold")), plain(entity.text), str(entity.start), str(entity.end), f"{entity.score:.2f}")
     console.print(table)

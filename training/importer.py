@@ -25,6 +25,7 @@ from xml.sax.saxutils import quoteattr
 
 from training.annotations import LABEL_CONFIG, Document, Span, task_json
 from training.errors import XiezuoError
+from training.files import atomic_write_text
 
 FORMATS = ("cluener", "bio", "bmes", "weibo")
 TAGGED_LINE = re.compile(r"^(\S+)[ \t]+(\S+)$")
@@ -190,4 +191,4 @@ def label_config(labels: list[str]) -> str:
 
 
 def write_tasks(documents: list[Document], path: Path) -> None:
-    path.write_text(json.dumps([task_json(document) for document in documents], ensure_ascii=False) + "\n", encoding="utf-8")
+    atomic_write_text(path, json.dumps([task_json(document) for document in documents], ensure_ascii=False) + "\n")

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from training.errors import XiezuoError
 from training.dataset import encode_window, spans_from_tags, tag_labels, windows
 from training.lexicon import default_lexicon
 from training.modeling import CharVocab, load_trained
@@ -44,10 +45,18 @@ class Entity:
         return asdict(self)
 
 
+UNKNOWN_WARNING_SHARE = 0.3  # above this share of unknown characters, an article's entities are unreliable
+
+
 @dataclass(frozen=True)
 class TaggedArticle:
     text: str
     entities: list[Entity]
+    unknown_share: float = 0.0  # of its non-space characters, the share the model's vocabulary does not know
+
+    @property
+    def mostly_unknown(self) -> bool:
+        return self.unknown_share > UNKNOWN_WARNING_SHARE
 
 
 def trim_punctuation(text: str, start: int, end: int) -> tuple[int, int]:
@@ -87,6 +96,8 @@ class Tagger:
         batch_size: int = 128,
         device: str | None = None,
     ):
+        if batch_size < 1:
+            raise XiezuoError(f"batch size must be at least 1, not {batch_size}")
         self.device = pick_device(device)
         self.model = model.to(self.device).eval()
         self.vocab = CharVocab(tokenizer)
@@ -122,8 +133,13 @@ class Tagger:
             for entity in entities:
                 start, end = item.to_raw(entity.start, entity.end)
                 mapped.append(Entity(start, end, entity.label, raw[start:end], entity.score))
-            articles.append(TaggedArticle(raw, mapped))
+            articles.append(TaggedArticle(raw, mapped, self.unknown_share(item.text)))
         return articles
+
+    def unknown_share(self, text: str) -> float:
+        """The share of `text`'s non-space characters that the vocabulary maps to [UNK]."""
+        ids = [self.vocab.char_id(char) for char in simplified_view(text) if not char.isspace()]
+        return sum(index == self.vocab.unk_id for index in ids) / len(ids) if ids else 0.0
 
     def predict_normalised(self, texts: list[str]) -> list[list[Entity]]:
         """Entities with offsets into already-normalised texts (gold documents are stored normalised)."""

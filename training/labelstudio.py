@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import wraps
 from pathlib import Path
 
 from training.annotations import (
@@ -23,6 +24,7 @@ from training.annotations import (
     save_document,
 )
 from training.errors import XiezuoError
+from training.files import atomic_write_text
 from training.text import normalise, read_article
 
 DEFAULT_PROJECT = "xiezuo-ner"
@@ -49,6 +51,29 @@ def connect():
     except Exception as error:  # httpx connection and protocol errors
         raise XiezuoError(f"cannot reach Label Studio at {url} ({type(error).__name__}); is the server running and LABEL_STUDIO_URL right?") from None
     return client
+
+
+def server_errors(function):
+    """Any failure of the SDK or HTTP layer becomes one line with the HTTP status only.
+
+    Never the exception's text: it carries the server's reply, and a server or proxy that
+    echoes request headers would put `Authorization: Token …` on the screen.
+    """
+
+    @wraps(function)
+    def call(*args, **kwargs):
+        from label_studio_sdk.core.api_error import ApiError
+
+        try:
+            return function(*args, **kwargs)
+        except XiezuoError:
+            raise
+        except ApiError as error:
+            raise XiezuoError(f"Label Studio answered HTTP {error.status_code} during {function.__name__}; see the server's log") from None
+        except Exception as error:  # httpx transport errors, a reply that is not the JSON the SDK expects
+            raise XiezuoError(f"talking to Label Studio failed during {function.__name__} ({type(error).__name__})") from None
+
+    return call
 
 
 def find_or_create_project(client, title: str):
@@ -88,6 +113,7 @@ def prediction_json(entities: list, model_version: str) -> dict:
     }
 
 
+@server_errors
 def push(client, paths: list[Path], title: str, model: Path | None = None, rank: str | None = None) -> PushResult:
     """Import articles (normalised) as tasks, with predictions when a model is given; skips doc ids already there."""
     project = find_or_create_project(client, title)
@@ -104,6 +130,9 @@ def push(client, paths: list[Path], title: str, model: Path | None = None, rank:
         except XiezuoError as error:
             result.failed.append(str(error))
             continue
+        if not text.strip():
+            result.failed.append(f"{path}: empty article; nothing to annotate")
+            continue
         tasks.append({"data": {"text": text, "doc_id": doc_id, "source": str(path)}})
         present.add(doc_id)
     if model is not None and tasks:
@@ -115,7 +144,11 @@ def push(client, paths: list[Path], title: str, model: Path | None = None, rank:
     if rank == "uncertainty":  # Label Studio serves tasks in import order: least sure first
         tasks.sort(key=lambda task: task["predictions"][0]["score"] if task.get("predictions") else 1.0)
     if tasks:
-        client.projects.import_tasks(id=project.id, request=tasks, return_task_ids=True)
+        answer = client.projects.import_tasks(id=project.id, request=tasks, return_task_ids=True)
+        # Community edition counts the tasks it imported; other editions queue the import and return its id.
+        count, queued = getattr(answer, "task_count", None), getattr(answer, "import_", None)
+        if (count is None and queued is None) or (count is not None and count != len(tasks)):
+            raise XiezuoError(f"Label Studio reported {count} task(s) imported of {len(tasks)} sent; check project {title!r}")
     result.imported = [task["data"]["doc_id"] for task in tasks]
     return result
 
@@ -173,6 +206,7 @@ def _conflict_lines(doc_id: str, local: Document, server: Document) -> list[str]
     return sorted(lines)
 
 
+@server_errors
 def pull(client, title: str, folder: Path, prefer: str | None = None) -> PullResult:
     """Validate the project's annotations and merge them into `folder`.
 
@@ -192,7 +226,7 @@ def pull(client, title: str, folder: Path, prefer: str | None = None) -> PullRes
         return result
     folder.mkdir(parents=True, exist_ok=True)
     if not (folder / LABEL_CONFIG).exists():  # the labels travel with the annotations
-        (folder / LABEL_CONFIG).write_text(label_config, encoding="utf-8")
+        atomic_write_text(folder / LABEL_CONFIG, label_config)
     for document in documents:
         target = folder / f"{document.doc_id}.json"
         if not target.exists():

@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 import torch
 from huggingface_hub import try_to_load_from_cache
+from safetensors import SafetensorError
 from torch import nn
 from transformers import (
     AutoConfig,
@@ -256,10 +257,30 @@ def build_model(
     return tokenizer, model
 
 
+TOKENIZER_FILES = ("vocab.txt", "tokenizer.json")  # either one lets a BERT tokenizer load its vocabulary
+
+
 def load_trained(path: Path) -> tuple[PreTrainedTokenizerBase, PreTrainedModel]:
-    """A model folder written by `train`: the CRF class when the config says so."""
+    """A model folder written by `train`: the CRF class when the config says so.
+
+    Anything missing or broken is one line naming the folder: without its tokenizer files a
+    tokenizer still loads but knows only its special tokens, so every character would be unknown.
+    """
     if not (path / "config.json").is_file():
         raise XiezuoError(f"{path}: not a model folder (no config.json); train one with `xiezuo-ner train`")
-    config = AutoConfig.from_pretrained(path)
-    model_class = BertCrfForTokenClassification if getattr(config, "use_crf", False) else AutoModelForTokenClassification
-    return AutoTokenizer.from_pretrained(path), model_class.from_pretrained(path)
+    if not any((path / name).is_file() for name in TOKENIZER_FILES):
+        raise XiezuoError(f"{path}: no tokenizer files ({' or '.join(TOKENIZER_FILES)}); copy the whole model folder")
+    try:
+        config = AutoConfig.from_pretrained(path)
+        model_class = BertCrfForTokenClassification if getattr(config, "use_crf", False) else AutoModelForTokenClassification
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        model = model_class.from_pretrained(path)
+    except (OSError, ValueError, RuntimeError, KeyError, TypeError, SafetensorError) as error:  # missing or corrupted weights, a bad config.json
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise XiezuoError(f"{path}: cannot load the model ({first_line})") from None
+    if not 0 < len(tokenizer) <= config.vocab_size or len(tokenizer) < config.vocab_size // 2:
+        raise XiezuoError(
+            f"{path}: the tokenizer has {len(tokenizer)} tokens but the model's embeddings {config.vocab_size}; "
+            "its tokenizer files are missing or come from another model"
+        )
+    return tokenizer, model

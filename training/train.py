@@ -11,6 +11,7 @@ so `--resume` continues from the last one); only a finished run is renamed to
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -45,6 +46,37 @@ from training.text import simplified_view
 
 def partial_dir(config: Config) -> Path:
     return config.output_dir / f".{config.run_name}.partial"
+
+
+RUN_INPUTS = "run_inputs.json"  # in the .partial folder: what the run started from, for --resume to compare
+
+
+def run_inputs(config: Config, documents: list[Document]) -> dict:
+    """The resolved config and a digest of the training and dev annotations a run starts from."""
+    digest = hashlib.sha256()
+    for document in sorted(documents, key=lambda d: d.doc_id):
+        spans = [[span.start, span.end, span.label] for span in document.spans]
+        digest.update(json.dumps([document.doc_id, document.text, spans], ensure_ascii=False).encode())
+    return {"config": config.model_dump(mode="json"), "annotations": digest.hexdigest()}
+
+
+def check_resumable(path: Path, inputs: dict) -> None:
+    """Refuse `--resume` when the config or the annotations changed since the run started:
+    the checkpoint's vocabulary, labels and schedule belong to the old ones."""
+    if not path.is_file():
+        raise XiezuoError(f"--resume: {path} is missing, so the run's starting config is unknown; start afresh without --resume")
+    started = json.loads(path.read_text(encoding="utf-8"))
+    changed = [f"{key} ({old!r} → {new!r})" for key, old, new in _differences(started["config"], inputs["config"])]
+    if changed:
+        raise XiezuoError(f"--resume: the config changed since the run started: {', '.join(changed)}; undo that or start afresh without --resume")
+    if started["annotations"] != inputs["annotations"]:
+        raise XiezuoError("--resume: the training or dev annotations changed since the run started; start afresh without --resume")
+
+
+def _differences(old: object, new: object, prefix: str = "") -> list[tuple[str, object, object]]:
+    if isinstance(old, dict) and isinstance(new, dict):
+        return [item for key in dict.fromkeys([*old, *new]) for item in _differences(old.get(key), new.get(key), f"{prefix}{key}.")]
+    return [] if old == new else [(prefix.rstrip("."), old, new)]
 
 
 def window_f1(scheme: str, id2label: dict[int, str]):
@@ -218,23 +250,45 @@ def training_arguments(config: Config, checkpoints: Path, has_dev: bool) -> Trai
 
 
 def train(config: Config, resume: bool = False, callbacks: list[TrainerCallback] | None = None, progress: bool = True) -> Path:
-    """Train `config` and return the finished model folder."""
+    """Train `config` and return the finished model folder.
+
+    A run that fails before its first checkpoint leaves nothing behind; one that fails later
+    keeps its `.partial` folder for `--resume`.
+    """
+    work = partial_dir(config)
+    try:
+        return _train(config, resume, callbacks, progress)
+    except BaseException:
+        if int(os.environ.get("RANK", "0")) == 0 and work.is_dir() and not get_last_checkpoint_in(work / "checkpoints"):
+            shutil.rmtree(work, ignore_errors=True)
+        raise
+
+
+def get_last_checkpoint_in(folder: Path) -> str | None:
+    return get_last_checkpoint(str(folder)) if folder.is_dir() else None
+
+
+def _train(config: Config, resume: bool, callbacks: list[TrainerCallback] | None, progress: bool) -> Path:
     set_seed(config.seed)
     commit = git_commit()
     work = partial_dir(config)
     final = config.output_dir / config.run_name
     checkpoints = work / "checkpoints"
-    last_checkpoint = get_last_checkpoint(str(checkpoints)) if resume and checkpoints.is_dir() else None
+    last_checkpoint = get_last_checkpoint_in(checkpoints) if resume else None
     if resume and last_checkpoint is None:
         raise XiezuoError(f"--resume: no checkpoint under {checkpoints}; start the run without --resume")
+    documents, folder_label_names = load_folders(config.data.annotations)
+    split = config.data.split
+    train_docs, dev_docs = select(documents, split.train), select(documents, split.dev)
+    inputs = run_inputs(config, train_docs + dev_docs)
+    if resume:
+        check_resumable(work / RUN_INPUTS, inputs)
     main_process = int(os.environ.get("RANK", "0")) == 0  # under torchrun, one process owns the folders
     if not resume and work.exists() and main_process:
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
-
-    documents, folder_label_names = load_folders(config.data.annotations)
-    split = config.data.split
-    train_docs, dev_docs = select(documents, split.train), select(documents, split.dev)
+    if main_process and not resume:
+        (work / RUN_INPUTS).write_text(json.dumps(inputs, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     scheme = config.data.tagging_scheme
     labels = tag_names(scheme, folder_label_names)
     model_train_docs = train_docs + augment(train_docs, config.data.augmentation_copies, config.seed, config.data.word_swap_rate)
@@ -287,8 +341,19 @@ def train(config: Config, resume: bool = False, callbacks: list[TrainerCallback]
     (model_dir / "run.json").write_text(json.dumps(metadata, indent=2) + "\n")
     (model_dir / "README.md").write_text(model_card(config, metrics, metadata), encoding="utf-8")
 
-    if final.exists():  # a finished earlier run of the same name is replaced only now
-        shutil.rmtree(final)
-    model_dir.rename(final)
+    replace_folder(model_dir, final)  # a finished earlier run of the same name is replaced only now
     shutil.rmtree(work)
     return final
+
+
+def replace_folder(new: Path, target: Path) -> None:
+    """Put the complete folder `new` at `target`: the old one is moved aside first and removed last,
+    so `target` is always either the old model or the new one, whole (two renames, no copying)."""
+    if not target.exists():
+        new.rename(target)
+        return
+    old = target.with_name(f".{target.name}.replaced")
+    shutil.rmtree(old, ignore_errors=True)
+    target.rename(old)
+    new.rename(target)
+    shutil.rmtree(old)
