@@ -80,6 +80,44 @@ def test_label_studio_failure_after_connecting_never_shows_the_api_key(echo_serv
     assert error_lines(result.stderr) == [f"error: Label Studio answered HTTP 500 during {command[1]}; see the server's log"]
 
 
+class ImportsNothing(BaseHTTPRequestHandler):
+    """A server with one empty project that answers every import with "0 tasks imported"."""
+
+    def do_GET(self):
+        if self.path.startswith("/api/tasks"):
+            self.answer({"tasks": [], "total": 0, "total_annotations": 0, "total_predictions": 0})
+        else:
+            self.answer({"count": 1, "next": None, "previous": None, "results": [{"id": 1, "title": "xiezuo-ner"}]})
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.answer({"task_count": 0, "annotation_count": 0, "prediction_count": 0, "duration": 0.1})
+
+    def answer(self, payload: dict) -> None:
+        body = json.dumps(payload).encode()
+        self.send_response(201 if self.command == "POST" else 200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_push_checks_the_servers_count_of_imported_tasks(monkeypatch):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ImportsNothing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("LABEL_STUDIO_URL", f"http://127.0.0.1:{server.server_address[1]}")
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "key-0123456789")
+    try:
+        result = runner.invoke(app, ["ls", "push", str(SEED)])
+    finally:
+        server.shutdown()
+    assert result.exit_code == 1
+    assert error_lines(result.stderr) == ["error: Label Studio reported 0 task(s) imported of 1 sent; check project 'xiezuo-ner'"]
+
+
 # 2. A model folder without its tokenizer files is refused; unreadable articles are flagged.
 
 
@@ -412,3 +450,35 @@ def test_tag_command_over_generated_files(tiny_model, tmp_path_factory, files):
     for path, (_, content, _) in zip(paths, files):
         assert path.read_bytes() == content  # no input changed
     assert sorted(folder.iterdir()) == sorted(paths + [out])  # nothing else left behind
+
+
+def test_replacing_a_finished_model_folder_leaves_the_new_one_whole(tmp_path):
+    from training.train import replace_folder
+
+    target, new = tmp_path / "model", tmp_path / ".partial-model"
+    for folder, content in ((target, "old"), (new, "new")):
+        folder.mkdir()
+        (folder / "config.json").write_text(content, encoding="utf-8")
+    replace_folder(new, target)
+    assert (target / "config.json").read_text(encoding="utf-8") == "new"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["model"]
+
+
+def test_annotation_files_are_written_atomically(tmp_path, monkeypatch):
+    """A write that fails halfway leaves the previous gold file as it was, and no temporary file."""
+    import os
+
+    from training.annotations import Document, Span, save_document
+
+    path = tmp_path / "doc.json"
+    save_document(Document("doc", "平塘县", [Span(0, 3, "REGION", "平塘县")]), path)
+    before = path.read_bytes()
+
+    def broken_fsync(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", broken_fsync)
+    with pytest.raises(OSError):
+        save_document(Document("doc", "平塘县人民医院", []), path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["doc.json"]
