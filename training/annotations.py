@@ -231,6 +231,32 @@ def check_document(
     return problems
 
 
+@dataclass
+class FolderCheck:
+    """What `annotations check` reports: per task file, its tasks and entities per label; every problem."""
+
+    labels: tuple[str, ...]
+    tasks: dict[str, int] = field(default_factory=dict)  # task file stem → tasks
+    entities: dict[str, Counter] = field(default_factory=dict)  # task file stem → entities per label
+    problems: list[str] = field(default_factory=list)
+
+
+def check_folder(folder: Path, edges: bool = True) -> FolderCheck:
+    """Validate every task file of `folder` (a file that cannot be read is one problem; the others are still checked)."""
+    report = FolderCheck(folder_labels(folder))
+    for path in task_files(folder):
+        try:
+            documents = load_tasks(path)
+        except XiezuoError as error:
+            report.problems.append(str(error))
+            continue
+        report.tasks[path.stem] = len(documents)
+        report.entities[path.stem] = Counter(span.label for document in documents for span in document.spans)
+        for document in documents:
+            report.problems.extend(check_document(document, report.labels, folder.parent, edges=edges))
+    return report
+
+
 def _source_problems(document: Document, project_root: Path, where: str) -> list[str]:
     source = project_root / document.source
     if not source.resolve().is_relative_to(project_root.resolve()):  # a task file never makes us read elsewhere

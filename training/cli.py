@@ -21,6 +21,7 @@ from rich.table import Table
 
 from training.display import one_line, plain, printable
 from training.files import atomic_write_text
+from training.importer import DatasetFormat
 from training.errors import XiezuoError
 from training.tagging import OutputFormat
 
@@ -47,13 +48,6 @@ DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "xiezuo-smal
 class CorpusAction(str, Enum):
     build = "build"
     check = "check"
-
-
-class DatasetFormat(str, Enum):
-    cluener = "cluener"
-    bio = "bio"
-    bmes = "bmes"
-    weibo = "weibo"
 
 
 class Split(str, Enum):
@@ -169,24 +163,14 @@ def annotations_check(
 
     Example: `xiezuo-ner annotations check --dir annotations`
     """
-    from training.annotations import check_document, folder_labels, load_tasks, task_files
+    from training.annotations import check_folder
 
-    labels = folder_labels(folder)
+    report = check_folder(folder, edges)
+    labels, problems = report.labels, report.problems
     table = Table("file", "tasks", *map(printable, labels), "total", title=plain(f"Entities in {folder}"))
-    totals: Counter = Counter()
-    problems, tasks = [], 0
-    for path in task_files(folder):
-        try:
-            documents = load_tasks(path)
-        except XiezuoError as error:
-            problems.append(str(error))
-            continue
-        counts = Counter(span.label for document in documents for span in document.spans)
-        for document in documents:
-            problems.extend(check_document(document, labels, folder.parent, edges=edges))
-        tasks += len(documents)
-        totals.update(counts)
-        table.add_row(plain(path.stem), str(len(documents)), *(str(counts[label]) for label in labels), str(sum(counts.values())))
+    for stem, counts in report.entities.items():
+        table.add_row(plain(stem), str(report.tasks[stem]), *(str(counts[label]) for label in labels), str(sum(counts.values())))
+    totals, tasks = sum(report.entities.values(), Counter()), sum(report.tasks.values())
     table.add_row("all", str(tasks), *(str(totals[label]) for label in labels), str(sum(totals.values())), style="bold")
     console.print(table)
     for problem in problems[:MAX_LISTED]:
@@ -240,42 +224,24 @@ def import_(
     Example: `xiezuo-ner import cluener ../shared/benchmarks/cluener2020/train.json
     ../shared/benchmarks/cluener2020/dev.json --out models/data/cluener --map name=PERSON --map address=REGION`
     """
-    from training.annotations import LABEL_CONFIG, folder_labels
-    from training.importer import import_file, label_config, output_name, parse_mapping, write_tasks
+    from training.importer import import_dataset, parse_mapping
 
-    mapping = parse_mapping(map_)
-    targets = [out / output_name(path) for path in paths]
-    existing = [str(target) for target in targets if target.exists()]
-    if existing and not force:
-        raise XiezuoError(f"{existing[0]} exists; annotations are never overwritten silently (pass --force to replace)")
-    results = [import_file(format_.value, path, mapping) for path in paths]
-    labels = list(mapping.values()) if mapping else sorted({label for result in results for label in result.kept})
-    labels = list(dict.fromkeys(labels))
-    config_path = out / LABEL_CONFIG
-    if config_path.exists():  # importing into a folder that already names its labels
-        unnamed = sorted(set(labels) - set(folder_labels(out)))
-        if unnamed:
-            raise XiezuoError(f"{config_path} does not name {unnamed}; use another --out or edit it")
-    else:
-        out.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(config_path, label_config(labels))
-    table = Table("", *(printable(target.name) for target in targets), title=plain(f"Imported into {out}"))
-    table.add_row("sentences", *(str(len(result.documents)) for result in results))
-    for label in labels:
-        table.add_row(plain(label), *(str(result.kept[label]) for result in results))
-    for label in sorted({label for result in results for label in result.dropped}):
-        table.add_row(plain(f"dropped: {label}"), *(str(result.dropped[label]) for result in results), style="dim")
-    table.add_row("problems", *(str(len(result.problems)) for result in results))
-    problems = 0
-    for path, target, result in zip(paths, targets, results):
-        write_tasks(result.documents, target)
+    done = import_dataset(format_.value, paths, out, parse_mapping(map_), force)
+    table = Table("", *(printable(target.name) for target in done.targets), title=plain(f"Imported into {out}"))
+    table.add_row("sentences", *(str(len(result.documents)) for result in done.results))
+    for label in done.labels:
+        table.add_row(plain(label), *(str(result.kept[label]) for result in done.results))
+    for label in sorted({label for result in done.results for label in result.dropped}):
+        table.add_row(plain(f"dropped: {label}"), *(str(result.dropped[label]) for result in done.results), style="dim")
+    table.add_row("problems", *(str(len(result.problems)) for result in done.results))
+    for path, result in zip(paths, done.results):
         for problem in result.problems[:MAX_LISTED]:
             print_error(problem)
         if len(result.problems) > MAX_LISTED:
             err_console.print(plain(f"{path}: {len(result.problems) - MAX_LISTED} more problem(s) not shown"))
-        problems += len(result.problems)
     console.print(table)
-    print_ok(f"wrote {len(targets)} task file(s) into {out} (labels: {config_path}); {problems} problem(s) reported above")
+    problems = sum(len(result.problems) for result in done.results)
+    print_ok(f"wrote {len(done.targets)} task file(s) into {out}; {problems} problem(s) reported above")
 
 
 @app.command()

@@ -20,14 +20,22 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from training.annotations import LABEL_CONFIG, Document, Span, task_json
+from training.annotations import LABEL_CONFIG, Document, Span, folder_labels, task_json
 from training.errors import XiezuoError
 from training.files import atomic_write_text
 
-FORMATS = ("cluener", "bio", "bmes", "weibo")
+class DatasetFormat(str, Enum):
+    cluener = "cluener"  # CLUENER2020 JSON lines
+    bio = "bio"  # one character and its tag per line, blank line between sentences
+    bmes = "bmes"
+    weibo = "weibo"  # BIO with a segment digit after each character
+
+
+FORMATS = tuple(form.value for form in DatasetFormat)
 TAGGED_LINE = re.compile(r"^(\S+)[ \t]+(\S+)$")
 SEGMENT_TOKEN = re.compile(r"^(.)\ufffd*\d+$")  # Weibo: character, segment position (damaged emoji keep a U+FFFD)
 PREFIXES = {"bio": "BI", "weibo": "BI", "bmes": "BMES"}
@@ -192,3 +200,35 @@ def label_config(labels: list[str]) -> str:
 
 def write_tasks(documents: list[Document], path: Path) -> None:
     atomic_write_text(path, json.dumps([task_json(document) for document in documents], ensure_ascii=False) + "\n")
+
+
+@dataclass
+class DatasetImport:
+    targets: list[Path]  # one task file per input file
+    results: list[ImportResult]
+    labels: list[str]  # the labels the task files use, as named in the folder's label config
+
+
+def import_dataset(form: str, paths: list[Path], out: Path, mapping: dict[str, str], force: bool = False) -> DatasetImport:
+    """Convert dataset files into task files in `out`, with a label config naming their labels.
+
+    Existing task files are replaced only with `force`; a folder whose label config lacks
+    one of the labels is refused before anything is written.
+    """
+    targets = [out / output_name(path) for path in paths]
+    existing = [str(target) for target in targets if target.exists()]
+    if existing and not force:
+        raise XiezuoError(f"{existing[0]} exists; annotations are never overwritten silently (pass --force to replace)")
+    results = [import_file(form, path, mapping) for path in paths]
+    labels = list(dict.fromkeys(mapping.values())) if mapping else sorted({label for result in results for label in result.kept})
+    config_path = out / LABEL_CONFIG
+    if config_path.exists():  # importing into a folder that already names its labels
+        unnamed = sorted(set(labels) - set(folder_labels(out)))
+        if unnamed:
+            raise XiezuoError(f"{config_path} does not name {unnamed}; use another --out or edit it")
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(config_path, label_config(labels))
+    for result, target in zip(results, targets):
+        write_tasks(result.documents, target)
+    return DatasetImport(targets, results, labels)
