@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from training.annotations import LABELS, check_document, load_task_file, task_files
+from training.annotations import LABELS, Document, Span, check_document, load_task_file, task_files, trim_edges
 from training.cli import app
 from training.text import normalise, read_article
 
@@ -79,3 +79,23 @@ def test_check_reports_invalid_json_with_line_and_column(project_copy):
     assert result.exit_code == 1
     assert "000_7a95b9ea3265a927.json: invalid JSON at line 2 column 3" in result.output
     assert "004_01d9f73e4239357a" in result.output  # the other files are still counted
+
+
+def test_span_ending_in_the_numeral_ling_passes_the_edge_check():
+    """〇 (U+3007) is a numeral: the DATE 二〇二〇 in a heading is a valid span."""
+    text = "二〇二〇年度报告"
+    document = Document("heading", text, [Span(0, 4, "DATE", "二〇二〇")])
+    assert check_document(document) == []
+
+
+@pytest.mark.parametrize("mark", list("，。、；：？！“”‘’《》（）【】「」…—·,.;:!?\"'()[] \u3000"))
+def test_span_with_punctuation_at_either_edge_fails_the_check_and_is_trimmed_alike(mark):
+    text = f"{mark}平塘县{mark}"
+    for start, end in ((0, 4), (1, 5)):
+        document = Document("d", text, [Span(start, end, "REGION", text[start:end])])
+        assert any("starts or ends with whitespace or punctuation" in problem for problem in check_document(document))
+    assert trim_edges(text, 0, len(text)) == (1, 4)
+
+
+def test_trimming_keeps_the_numeral_ling_inside():
+    assert trim_edges("（二〇二〇）", 0, 6) == (1, 5)

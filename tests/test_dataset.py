@@ -6,8 +6,9 @@ from hypothesis import strategies as st
 from transformers import BertTokenizerFast
 
 from training.annotations import LABELS, Span, load_documents
-from training.dataset import char_tags, document_examples, folds, spans_from_tags, tag_names, windows
-from training.modeling import CharVocab, write_char_vocab
+from training.dataset import document_examples, folds, windows
+from training.tags import char_tags, spans_from_tags, tag_names
+from training.vocab import CharVocab, write_char_vocab
 
 PROJECT = Path(__file__).resolve().parent.parent
 

@@ -11,8 +11,9 @@ import torch
 from transformers import BertConfig, BertForTokenClassification, BertTokenizerFast
 
 from training.annotations import LABELS
-from training.dataset import tag_names, windows
-from training.modeling import write_char_vocab
+from training.dataset import windows
+from training.tags import tag_names
+from training.vocab import write_char_vocab
 from training.infer import Tagger
 
 runner = CliRunner()

@@ -16,7 +16,7 @@ names the labels.
 from __future__ import annotations
 
 import json
-import re
+import unicodedata
 import xml.etree.ElementTree as ElementTree
 from collections import Counter
 from dataclasses import dataclass, field
@@ -28,9 +28,24 @@ from training.text import normalise, read_article
 LABELS: tuple[str, ...] = ("REGION", "ORG", "PERSON", "AMOUNT", "DATE")  # the project's spec
 FROM_NAME, TO_NAME = "label", "text"  # the tag names in label_config.xml
 LABEL_CONFIG = "label_config.xml"
-# A span must not start or end with whitespace or punctuation (spec: quotes,
-# brackets and punctuation around a name are outside the span).
-EDGE_CHARS = re.compile(r"[\s\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\u2010-\u2027!-/:-@\[-`{-~·]")
+
+
+def is_edge_char(char: str) -> bool:
+    """Whether a span may not start or end with `char` (spec: quotes, brackets and punctuation around a
+    name are outside the span): whitespace, punctuation, separators, control and format characters.
+
+    By Unicode category, so full-width and ASCII marks count alike and a numeral such as 〇 never does.
+    """
+    return char.isspace() or unicodedata.category(char)[0] in "PZC"
+
+
+def trim_edges(text: str, start: int, end: int) -> tuple[int, int]:
+    """`[start, end)` without edge characters at either end (时间:2023-10-26 → 2023-10-26)."""
+    while start < end and is_edge_char(text[start]):
+        start += 1
+    while end > start and is_edge_char(text[end - 1]):
+        end -= 1
+    return start, end
 
 
 @dataclass(frozen=True, order=True)
@@ -202,7 +217,7 @@ def check_document(
             continue
         if text[span.start : span.end] != span.text:
             problems.append(f"{at}: text differs from the slice {text[span.start:span.end]!r}")
-        elif edges and (EDGE_CHARS.match(span.text[0]) or EDGE_CHARS.match(span.text[-1])):
+        elif edges and (is_edge_char(span.text[0]) or is_edge_char(span.text[-1])):
             problems.append(f"{at}: span starts or ends with whitespace or punctuation")
         if previous is not None and span.start < previous.end:
             problems.append(f"{at}: overlaps [{previous.start}, {previous.end}) {previous.text!r}")

@@ -268,7 +268,8 @@ def _documents_for(model: Path, split: str, data: list[Path]) -> list:
 
     from training.annotations import check_document, load_folders, load_tasks
     from training.config import load_config
-    from training.dataset import select, tag_labels
+    from training.dataset import select
+    from training.tags import tag_labels
 
     if data:
         labels = tag_labels(list(AutoConfig.from_pretrained(model).id2label.values()))

@@ -1,7 +1,7 @@
 """Annotated documents → character tags → windows of token ids → a `datasets.Dataset`.
 
 Token *i* of a window is character *i* of that stretch of text (see
-`modeling.CharVocab`); windows prefer to end at a sentence end and never cut a
+`vocab.CharVocab`); windows prefer to end at a sentence end and never cut a
 gold entity. Splits are by document, never by window.
 """
 
@@ -19,55 +19,12 @@ import datasets
 from training.annotations import Document, Span
 from training.errors import XiezuoError
 from training.lexicon import Lexicon
-from training.modeling import CharVocab
+from training.tags import char_tags
 from training.text import simplified_view
+from training.vocab import CharVocab
 
 SENTENCE_ENDS = set("。！？；!?;\n")
 IGNORE_INDEX = -100  # positions the loss and metrics skip ([CLS], [SEP], padding)
-
-
-def tag_names(scheme: str, labels: tuple[str, ...]) -> list[str]:
-    """All tags of a scheme, "O" first: BIO → O, B-REGION, I-REGION, ...; BIOES adds E- and S-."""
-    prefixes = "BI" if scheme == "BIO" else "BIES"
-    return ["O"] + [f"{prefix}-{label}" for label in labels for prefix in prefixes]
-
-
-def tag_labels(tags: list[str]) -> tuple[str, ...]:
-    """The labels behind a tag list, in order: the inverse of `tag_names`."""
-    return tuple(dict.fromkeys(tag.partition("-")[2] for tag in tags if tag != "O"))
-
-
-def char_tags(length: int, spans: list[Span], scheme: str) -> list[str]:
-    tags = ["O"] * length
-    for span in spans:
-        size = span.end - span.start
-        if scheme == "BIOES" and size == 1:
-            tags[span.start] = f"S-{span.label}"
-            continue
-        tags[span.start] = f"B-{span.label}"
-        for position in range(span.start + 1, span.end):
-            tags[position] = f"I-{span.label}"
-        if scheme == "BIOES":
-            tags[span.end - 1] = f"E-{span.label}"
-    return tags
-
-
-def spans_from_tags(tags: list[str], text: str) -> list[Span]:
-    """Decode BIO or BIOES tags leniently: an I-/E- that does not continue an entity starts one."""
-    spans: list[Span] = []
-    start, label = None, None
-    for position, tag in enumerate(list(tags) + ["O"]):
-        prefix, _, tag_label = tag.partition("-")
-        continues = prefix in ("I", "E") and label == tag_label and start is not None
-        if not continues and start is not None:
-            spans.append(Span(start, position, label, text[start:position]))
-            start, label = None, None
-        if prefix in ("B", "S") or (prefix in ("I", "E") and not continues):
-            start, label = position, tag_label
-        if prefix in ("E", "S") and start is not None:
-            spans.append(Span(start, position + 1, label, text[start : position + 1]))
-            start, label = None, None
-    return spans
 
 
 def windows(length: int, max_chars: int, overlap: int, text: str = "", spans: list[Span] = ()) -> list[tuple[int, int]]:

@@ -29,7 +29,7 @@ from seqeval.scheme import IOB2
 
 from training.annotations import LABELS, Document, Span
 from training.baseline import rule_spans
-from training.dataset import char_tags
+from training.tags import char_tags
 
 CONTEXT_CHARS = 20
 CATEGORIES = ("correct", "wrong_type", "wrong_span", "wrong_span_and_type", "spurious", "missed")

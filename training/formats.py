@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from training.annotations import Span
-from training.dataset import char_tags
+from training.tags import char_tags
 from training.evaluate import label_colours
 from training.infer import TaggedArticle
 from training.labelstudio import prediction_json

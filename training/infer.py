@@ -14,7 +14,6 @@ furthest from an edge, so an entity on a window edge is found once, whole)
 from __future__ import annotations
 
 import logging
-import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -23,10 +22,13 @@ import numpy as np
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from training.dataset import encode_window, spans_from_tags, tag_labels, windows
+from training.annotations import trim_edges
+from training.dataset import encode_window, windows
 from training.lexicon import default_lexicon
-from training.modeling import CharVocab, load_trained
+from training.modeling import load_trained
+from training.tags import spans_from_tags, tag_labels
 from training.text import normalise, simplified_view
+from training.vocab import CharVocab
 
 logger = logging.getLogger(__name__)
 DEFAULT_OVERLAP = 64  # characters; an entity cut by one window is whole in its neighbour
@@ -48,20 +50,6 @@ class Entity:
 class TaggedArticle:
     text: str
     entities: list[Entity]
-
-
-def trim_punctuation(text: str, start: int, end: int) -> tuple[int, int]:
-    """`[start, end)` without punctuation or spaces at its edges: the spec keeps them outside every span
-    (时间:2023-10-26 → 2023-10-26), and a model trained from scratch sometimes takes one in."""
-
-    def outside(char: str) -> bool:
-        return char.isspace() or unicodedata.category(char).startswith(("P", "Z"))
-
-    while start < end and outside(text[start]):
-        start += 1
-    while end > start and outside(text[end - 1]):
-        end -= 1
-    return start, end
 
 
 def pick_device(requested: str | None = None) -> torch.device:
@@ -143,7 +131,8 @@ class Tagger:
         for text, tags, probs in zip(texts, char_tags, char_probs):
             entities = []
             for span in spans_from_tags([self.tag_names[tag] for tag in tags], text):
-                start, end = trim_punctuation(text, span.start, span.end)
+                # The spec keeps punctuation outside spans; a model trained from scratch sometimes takes one in.
+                start, end = trim_edges(text, span.start, span.end)
                 if start < end:
                     entities.append(Entity(start, end, span.label, text[start:end], round(float(probs[start:end].mean()), 4)))
             results.append(entities)

@@ -36,11 +36,13 @@ from transformers.trainer_utils import get_last_checkpoint
 from training.annotations import Document, load_folders
 from training.augment import augment
 from training.config import Config, config_to_yaml
-from training.dataset import IGNORE_INDEX, build_dataset, data_hash, select, tag_names
+from training.dataset import IGNORE_INDEX, build_dataset, data_hash, select
 from training.errors import XiezuoError
 from training.lexicon import default_lexicon
-from training.modeling import CharVocab, build_model
+from training.modeling import build_model
+from training.tags import tag_names
 from training.text import simplified_view
+from training.vocab import CharVocab
 
 
 def partial_dir(config: Config) -> Path:
