@@ -8,7 +8,7 @@ def test_bmes_middle_tags_continue_an_entity():
 
 def test_lenient_readings_are_reported_as_irregularities():
     irregularities: list[Irregularity] = []
-    spans = spans_from_tags(["I-LOC", "I-LOC", "O", "B-PER", "M-PER", "B-LOC"], "平塘卢健某县", irregularities)
+    spans = spans_from_tags(["I-LOC", "I-LOC", "O", "B-PER", "M-PER", "B-LOC"], "平塘，卢健县", irregularities)
     assert spans == [Span(0, 2, "LOC", "平塘"), Span(3, 5, "PER", "卢健"), Span(5, 6, "LOC", "县")]
     assert irregularities == [
         Irregularity("stray", 0, "I-LOC"),
