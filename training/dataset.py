@@ -12,6 +12,7 @@ import json
 import os
 import random
 import shutil
+from functools import lru_cache
 from pathlib import Path
 
 import datasets
@@ -87,6 +88,19 @@ def cache_dir() -> Path:
     return Path(os.environ.get("XIEZUO_CACHE", Path.home() / ".cache" / "xiezuo-ner")) / "datasets"
 
 
+# The modules whose code turns documents into windows; augmented copies arrive as documents, hashed by content.
+WINDOW_CODE = ("dataset.py", "tags.py", "text.py", "vocab.py", "lexicon.py")
+
+
+@lru_cache(maxsize=1)
+def window_code_hash() -> str:
+    """A hash of the code that makes windows: a change to it never reuses cached windows."""
+    digest = hashlib.sha256()
+    for name in WINDOW_CODE:
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def data_hash(documents: list[Document], vocab: CharVocab, settings: dict) -> str:
     """A hash of everything a dataset is built from: texts, spans, vocabulary and window settings."""
     digest = hashlib.sha256()
@@ -101,7 +115,7 @@ def build_dataset(
     documents: list[Document], vocab: CharVocab, tags: list[str], scheme: str, max_length: int, overlap: int, lexicon: Lexicon | None = None
 ) -> datasets.Dataset:
     """Windows of all `documents`, labelled with indices into `tags`, cached on disk under a hash of the inputs and settings."""
-    settings = {"tags": tags, "scheme": scheme, "max_length": max_length, "overlap": overlap, "version": 3,
+    settings = {"tags": tags, "scheme": scheme, "max_length": max_length, "overlap": overlap, "code": window_code_hash(),
                 "lexicon": lexicon.fingerprint if lexicon is not None else None}
     path = cache_dir() / data_hash(documents, vocab, settings)
     if path.is_dir():

@@ -25,7 +25,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from training.annotations import trim_edges
 from training.dataset import encode_window, windows
 from training.lexicon import default_lexicon
-from training.modeling import load_trained
+from training.modeling import character_positions, crf_view, load_trained
 from training.tags import spans_from_tags, tag_labels
 from training.text import normalise, simplified_view
 from training.vocab import CharVocab
@@ -83,9 +83,9 @@ class Tagger:
         config = model.config
         self.tag_names = [config.id2label[index] for index in range(config.num_labels)]
         self.labels = tag_labels(self.tag_names)
-        # Windows as in training; models trained elsewhere get the position limit.
+        # Windows as in training (the overlap too); models trained elsewhere get the position limit.
         self.max_chars = min(getattr(config, "window_max_length", 512), config.max_position_embeddings) - 2
-        self.overlap = min(getattr(config, "window_overlap", DEFAULT_OVERLAP), self.max_chars // 4)
+        self.overlap = getattr(config, "window_overlap", min(DEFAULT_OVERLAP, self.max_chars // 4))
         self.use_crf = getattr(config, "use_crf", False) and hasattr(model, "crf")
         self.lexicon = default_lexicon() if getattr(config, "lexicon_features", 0) else None
         if self.lexicon is not None and getattr(config, "lexicon_fingerprint", None) != self.lexicon.fingerprint:
@@ -164,11 +164,10 @@ class Tagger:
         inputs = pad_batch([example for _, example in batch], self.vocab.pad_id, self.device)
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.autocast):
             logits = self.model(**inputs).logits.float()  # (B, L, T)
-        probabilities = logits.softmax(-1)[:, 1:]  # drop [CLS]; character i is position i
-        mask = inputs["attention_mask"][:, 2:].bool()  # one shorter: drops [SEP] too
-        mask = torch.cat([mask, torch.zeros_like(mask[:, :1])], dim=1)
+        emissions, mask = crf_view(logits, character_positions(inputs["attention_mask"]))  # character i is position i
+        probabilities = emissions.softmax(-1)
         if self.use_crf:
-            tags = self.model.crf.decode(logits[:, 1:], mask)
+            tags = self.model.crf.decode(emissions, mask)
         else:
             tags = probabilities.argmax(-1)
         chosen = probabilities.gather(2, tags.unsqueeze(2)).squeeze(2)

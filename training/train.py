@@ -39,7 +39,7 @@ from training.config import Config, config_to_yaml
 from training.dataset import IGNORE_INDEX, build_dataset, data_hash, select
 from training.errors import XiezuoError
 from training.lexicon import default_lexicon
-from training.modeling import build_model
+from training.modeling import build_model, crf_view
 from training.tags import tag_names
 from training.text import simplified_view
 from training.vocab import CharVocab
@@ -70,8 +70,7 @@ def crf_logits_to_tags(model):
     """For CRF models, evaluate on Viterbi paths rather than per-token argmax."""
 
     def preprocess(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        mask = labels[:, 1:] != IGNORE_INDEX
-        tags = model.crf.decode(logits[:, 1:], mask)
+        tags = model.crf.decode(*crf_view(logits, labels != IGNORE_INDEX))
         return torch.cat([torch.zeros_like(tags[:, :1]), tags], dim=1)
 
     return preprocess
@@ -240,7 +239,7 @@ def train(config: Config, resume: bool = False, callbacks: list[TrainerCallback]
     scheme = config.data.tagging_scheme
     labels = tag_names(scheme, folder_label_names)
     model_train_docs = train_docs + augment(train_docs, config.data.augmentation_copies, config.seed, config.data.word_swap_rate)
-    corpus = [simplified_view(document.text) for document in documents + model_train_docs]
+    corpus = [simplified_view(document.text) for document in model_train_docs]  # never dev or test characters
     # Other torchrun processes build their identical vocabulary aside, away from the main one's folder.
     tokenizer, model = build_model(config.model, labels, corpus, work if main_process else Path(tempfile.mkdtemp()))
     model.config.window_max_length = config.data.max_length
