@@ -99,3 +99,9 @@ def test_span_with_punctuation_at_either_edge_fails_the_check_and_is_trimmed_ali
 
 def test_trimming_keeps_the_numeral_ling_inside():
     assert trim_edges("（二〇二〇）", 0, 6) == (1, 5)
+
+
+def test_gold_folder_label_config_is_the_packaged_project_config():
+    from training.labels import PROJECT_LABEL_CONFIG
+
+    assert (PROJECT / "annotations" / "label_config.xml").read_bytes() == PROJECT_LABEL_CONFIG.read_bytes()

@@ -17,17 +17,15 @@ from __future__ import annotations
 
 import json
 import unicodedata
-import xml.etree.ElementTree as ElementTree
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from training.errors import XiezuoError
+from training.labels import LABEL_CONFIG, LABELS, labels_from_xml
 from training.text import normalise, read_article
 
-LABELS: tuple[str, ...] = ("REGION", "ORG", "PERSON", "AMOUNT", "DATE")  # the project's spec
 FROM_NAME, TO_NAME = "label", "text"  # the tag names in label_config.xml
-LABEL_CONFIG = "label_config.xml"
 
 
 def is_edge_char(char: str) -> bool:
@@ -124,18 +122,6 @@ def task_files(folder: Path) -> list[Path]:
     if not files:
         raise XiezuoError(f"{folder}: no annotation files (*.json)")
     return files
-
-
-def labels_from_xml(label_config: str, where: str) -> tuple[str, ...]:
-    """The `<Label value=...>` names of a Label Studio labelling config, in order."""
-    try:
-        root = ElementTree.fromstring(label_config)
-    except ElementTree.ParseError as error:
-        raise XiezuoError(f"{where}: invalid XML at line {error.position[0]} column {error.position[1]}") from None
-    labels = tuple(label.get("value", "") for label in root.iter("Label"))
-    if not labels or "" in labels or len(set(labels)) < len(labels):
-        raise XiezuoError(f"{where}: needs <Label value=...> elements with distinct, non-empty values")
-    return labels
 
 
 def folder_labels(folder: Path) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from training.errors import XiezuoError
+from training.shipped import default_model_path
 
 app = typer.Typer(
     help="Named-entity recognition for Chinese East–West cooperation news (REGION, ORG, PERSON, AMOUNT, DATE).",
@@ -35,7 +36,7 @@ app.add_typer(ls_app, name="ls")
 console = Console()
 err_console = Console(stderr=True)
 # The shipped model (`make model` rebuilds it from configs/offline-small.yaml), found from any working directory.
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "xiezuo-small"
+DEFAULT_MODEL = default_model_path()
 MAX_LISTED = 50  # problems printed one per line; the rest are counted
 
 

@@ -23,10 +23,10 @@ from training.annotations import (
     save_document,
 )
 from training.errors import XiezuoError
+from training.labels import PROJECT_LABEL_CONFIG
 from training.text import normalise, read_article
 
 DEFAULT_PROJECT = "xiezuo-ner"
-PROJECT_LABEL_CONFIG = Path(__file__).resolve().parent.parent / "annotations" / LABEL_CONFIG
 
 
 def connect():
