@@ -148,16 +148,17 @@ See `training_config.yaml` for every setting of the run.
 
 
 def _pipeline_note(config: Config) -> str:
+    """Why `transformers.pipeline` is not the way to run this model: it loads the folder, but its answers are not the model's."""
+    reasons = ["it skips the project's normalisation (scraper noise, Traditional characters read through a Simplified view)"]
+    if config.data.tagging_scheme == "BIOES":
+        reasons.append("it groups tags as BIO while this model speaks BIOES")
+    if config.model.crf:
+        reasons.append("it drops the CRF layer")
     if config.model.lexicon:
-        return (
-            "Use the `Tagger`: this model reads dictionary-word flags beside each character (training/lexicon.py),\n"
-            "which `transformers.pipeline(\"token-classification\")` cannot give it; the pipeline loads the folder\n"
-            "but its answers would be those of a model without its lexicon, and it drops the CRF."
-        )
+        reasons.append("it cannot give the dictionary-word flags the model reads beside each character (training/lexicon.py)")
     return (
-        "`transformers.pipeline(\"token-classification\", model=...)` also loads this folder (it tokenises\n"
-        "words its own way and ignores a CRF layer; the Tagger keeps one token per character and the\n"
-        "project's normalisation)."
+        "Use the `Tagger`, not `transformers.pipeline(\"token-classification\")`: the pipeline loads this folder,\n"
+        f"but its entities are not this model's: {'; '.join(reasons)}."
     )
 
 
