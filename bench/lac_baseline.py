@@ -29,7 +29,7 @@ from training.annotations import LABELS, Span, load_documents
 from training.errors import XiezuoError
 from training.baseline import AMOUNT
 from training.dataset import select
-from training.evaluate import span_scores
+from training.scores import span_scores
 from training.annotations import trim_edges
 from training.text import simplified_view
 

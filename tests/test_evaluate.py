@@ -9,7 +9,8 @@ from typer.testing import CliRunner
 from training.annotations import LABELS, Span, load_documents
 from training.baseline import rule_spans
 from training.cli import app
-from training.evaluate import breakdown, categorise, confusion, entity_scores
+from training.categories import breakdown, categorise, confusion
+from training.scores import entity_scores
 
 runner = CliRunner()
 

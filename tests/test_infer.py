@@ -125,7 +125,7 @@ def test_cli_formats_from_standard_input(tiny_model, format_):
         assert prediction["model_version"] == tiny_model.name and 0 < prediction["score"] <= 1
         assert all(task["data"]["text"][r["value"]["start"] : r["value"]["end"]] == r["value"]["text"] for r in prediction["result"])
     elif format_ == "html":
-        assert body.startswith("<!doctype html>") and "<mark data-label=" in body
+        assert body.startswith("<!doctype html>") and '<mark class="ent" data-label=' in body
     else:
         assert "entities" in body and "卢健" in body
 

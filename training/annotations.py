@@ -177,6 +177,25 @@ def task_json(document: Document) -> dict:
     return {"data": data, "annotations": [{"result": result}]}
 
 
+def prediction_json(entities: list, model_version: str) -> dict:
+    """Label Studio's prediction for a task: one labels region per entity, each with its score."""
+    scores = [entity.score for entity in entities]
+    return {
+        "model_version": model_version,
+        "score": round(min(scores), 4) if scores else 1.0,  # the least sure entity speaks for the task
+        "result": [
+            {
+                "from_name": FROM_NAME,
+                "to_name": TO_NAME,
+                "type": "labels",
+                "score": entity.score,
+                "value": {"start": entity.start, "end": entity.end, "text": entity.text, "labels": [entity.label]},
+            }
+            for entity in entities
+        ],
+    }
+
+
 def save_document(document: Document, path: Path) -> None:
     path.write_text(json.dumps(task_json(document), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 

@@ -301,7 +301,8 @@ def evaluate(
 
     Example: `xiezuo-ner evaluate --model models/xiezuo-small --split dev`
     """
-    from training.evaluate import evaluate_documents, write_report
+    from training.evaluate import evaluate_documents
+    from training.report import write_report
 
     if split not in ("train", "dev", "test"):
         raise XiezuoError(f"--split must be train, dev or test, not {split!r}")
@@ -313,7 +314,7 @@ def evaluate(
 
 
 def _print_scores(report: dict) -> None:
-    from training.evaluate import score_rows
+    from training.report import score_rows
 
     table = Table("label", "support", "model P", "model R", "model F1", "rules F1", title=report["model"])
     for label, m, r in score_rows(report):
@@ -358,7 +359,7 @@ def compare(
 
     Example: `xiezuo-ner compare models/xiezuo-small-cv models/xiezuo-small/dev-report`
     """
-    from training.evaluate import compare_table
+    from training.report import compare_table
 
     reports = {}
     for run in runs:
