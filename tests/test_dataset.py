@@ -29,7 +29,7 @@ def test_one_token_per_character_digits_latin_whitespace_and_unknown(tmp_path):
     assert ids[13] == vocab.unk_id
 
 
-def test_bio_and_bioes_round_trip():
+def test_bio_and_bioes_tags_round_trip_to_the_same_spans():
     text = "广州市白云区与平塘县"
     spans = [Span(0, 6, "REGION", "广州市白云区"), Span(7, 10, "REGION", "平塘县")]
     assert spans_from_tags(char_tags(len(text), spans, "BIO"), text) == spans
