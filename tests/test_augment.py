@@ -6,21 +6,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from training.annotations import LABELS, Document, check_document, load_documents
+from training.annotations import Document, check_document, load_documents
 from training.augment import RegionShapes, _renumber, augment
 
 PROJECT = Path(__file__).resolve().parent.parent
 
 
-def test_mention_replacement_keeps_offsets_exact_and_labels():
+def test_mention_replacement_changes_most_mentions_and_keeps_offsets_exact():
     documents = load_documents(PROJECT / "annotations")[:2]
     copies = augment(documents, copies=3, seed=5)
     assert len(copies) == 6
     for copy in copies:
         assert check_document(copy) == []
         original = next(d for d in documents if copy.doc_id.startswith(d.doc_id))
-        assert [s.label for s in copy.spans] == [s.label for s in original.spans]
-    assert copies[0].text != documents[0].text
+        changed = sum(new.text != old.text for new, old in zip(copy.spans, original.spans))
+        assert changed > len(original.spans) / 2
 
 
 def test_augmentation_is_deterministic_for_a_seed():
@@ -34,8 +34,7 @@ def test_augmentation_is_deterministic_for_a_seed():
 def test_every_sampled_mention_is_clean(seed):
     documents = load_documents(PROJECT / "annotations")[:1]
     for copy in augment(documents, 1, seed):
-        assert check_document(copy) == []
-        assert {span.label for span in copy.spans} <= set(LABELS)
+        assert check_document(copy) == []  # slices match, no overlaps, no punctuation or space at an edge
 
 
 def test_augmentation_does_not_depend_on_string_hashing():

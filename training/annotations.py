@@ -16,22 +16,35 @@ names the labels.
 from __future__ import annotations
 
 import json
-import re
-import xml.etree.ElementTree as ElementTree
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from training.errors import XiezuoError
 from training.files import atomic_write_text
+from training.labels import LABEL_CONFIG, LABELS, labels_from_xml
 from training.text import normalise, read_article
 
-LABELS: tuple[str, ...] = ("REGION", "ORG", "PERSON", "AMOUNT", "DATE")  # the project's spec
 FROM_NAME, TO_NAME = "label", "text"  # the tag names in label_config.xml
-LABEL_CONFIG = "label_config.xml"
-# A span must not start or end with whitespace or punctuation (spec: quotes,
-# brackets and punctuation around a name are outside the span).
-EDGE_CHARS = re.compile(r"[\s\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\u2010-\u2027!-/:-@\[-`{-~·]")
+
+
+def is_edge_char(char: str) -> bool:
+    """Whether a span may not start or end with `char` (spec: quotes, brackets and punctuation around a
+    name are outside the span): whitespace, punctuation, separators, control and format characters.
+
+    By Unicode category, so full-width and ASCII marks count alike and a numeral such as 〇 never does.
+    """
+    return char.isspace() or unicodedata.category(char)[0] in "PZC"
+
+
+def trim_edges(text: str, start: int, end: int) -> tuple[int, int]:
+    """`[start, end)` without edge characters at either end (时间:2023-10-26 → 2023-10-26)."""
+    while start < end and is_edge_char(text[start]):
+        start += 1
+    while end > start and is_edge_char(text[end - 1]):
+        end -= 1
+    return start, end
 
 
 @dataclass(frozen=True, order=True)
@@ -129,18 +142,6 @@ def task_files(folder: Path) -> list[Path]:
     return files
 
 
-def labels_from_xml(label_config: str, where: str) -> tuple[str, ...]:
-    """The `<Label value=...>` names of a Label Studio labelling config, in order."""
-    try:
-        root = ElementTree.fromstring(label_config)
-    except ElementTree.ParseError as error:
-        raise XiezuoError(f"{where}: invalid XML at line {error.position[0]} column {error.position[1]}") from None
-    labels = tuple(label.get("value", "") for label in root.iter("Label"))
-    if not labels or "" in labels or len(set(labels)) < len(labels):
-        raise XiezuoError(f"{where}: needs <Label value=...> elements with distinct, non-empty values")
-    return labels
-
-
 def folder_labels(folder: Path) -> tuple[str, ...]:
     """The labels named by `folder/label_config.xml`."""
     path = folder / LABEL_CONFIG
@@ -194,6 +195,25 @@ def task_json(document: Document) -> dict:
     return {"data": data, "annotations": [{"result": result}]}
 
 
+def prediction_json(entities: list, model_version: str) -> dict:
+    """Label Studio's prediction for a task: one labels region per entity, each with its score."""
+    scores = [entity.score for entity in entities]
+    return {
+        "model_version": model_version,
+        "score": round(min(scores), 4) if scores else 1.0,  # the least sure entity speaks for the task
+        "result": [
+            {
+                "from_name": FROM_NAME,
+                "to_name": TO_NAME,
+                "type": "labels",
+                "score": entity.score,
+                "value": {"start": entity.start, "end": entity.end, "text": entity.text, "labels": [entity.label]},
+            }
+            for entity in entities
+        ],
+    }
+
+
 def save_document(document: Document, path: Path) -> None:
     """Write a task file atomically: gold annotations are never left half-written."""
     atomic_write_text(path, json.dumps(task_json(document), ensure_ascii=False, indent=2) + "\n")
@@ -221,7 +241,7 @@ def check_document(
             continue
         if text[span.start : span.end] != span.text:
             problems.append(f"{at}: text differs from the slice {text[span.start:span.end]!r}")
-        elif edges and (EDGE_CHARS.match(span.text[0]) or EDGE_CHARS.match(span.text[-1])):
+        elif edges and (is_edge_char(span.text[0]) or is_edge_char(span.text[-1])):
             problems.append(f"{at}: span starts or ends with whitespace or punctuation")
         if previous is not None and span.start < previous.end:
             problems.append(f"{at}: overlaps [{previous.start}, {previous.end}) {previous.text!r}")

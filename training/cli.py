@@ -23,6 +23,7 @@ from training.display import one_line, plain, printable
 from training.files import atomic_write_text
 from training.importer import DatasetFormat
 from training.errors import XiezuoError
+from training.shipped import default_model_path
 from training.tagging import OutputFormat
 
 app = typer.Typer(
@@ -44,7 +45,9 @@ app.add_typer(ls_app, name="ls")
 console = Console(markup=False, emoji=False, highlight=False)
 err_console = Console(stderr=True, markup=False, emoji=False, highlight=False)
 # The shipped model (`make model` rebuilds it from configs/offline-small.yaml), found from any working directory.
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "xiezuo-small"
+DEFAULT_MODEL = default_model_path()
+
+
 class CorpusAction(str, Enum):
     build = "build"
     check = "check"
@@ -288,7 +291,8 @@ def _documents_for(model: Path, split: str, data: list[Path]) -> list:
 
     from training.annotations import check_document, load_folders, load_tasks
     from training.config import load_config
-    from training.dataset import select, tag_labels
+    from training.dataset import select
+    from training.tags import tag_labels
 
     if data:
         labels = tag_labels(list(AutoConfig.from_pretrained(model).id2label.values()))
@@ -319,7 +323,8 @@ def evaluate(
 
     Example: `xiezuo-ner evaluate --model models/xiezuo-small --split dev`
     """
-    from training.evaluate import evaluate_documents, write_report
+    from training.evaluate import evaluate_documents
+    from training.report import write_report
 
     documents = _documents_for(model, split.value, data)
     report = evaluate_documents(model, documents)
@@ -329,7 +334,7 @@ def evaluate(
 
 
 def _print_scores(report: dict) -> None:
-    from training.evaluate import score_rows
+    from training.report import score_rows
 
     table = Table("label", "support", "model P", "model R", "model F1", "rules F1", title=plain(report["model"]))
     for label, m, r in score_rows(report):
@@ -374,7 +379,7 @@ def compare(
 
     Example: `xiezuo-ner compare models/xiezuo-small-cv models/xiezuo-small/dev-report`
     """
-    from training.evaluate import compare_table
+    from training.report import compare_table
 
     reports = {}
     for run in runs:

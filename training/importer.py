@@ -27,6 +27,7 @@ from xml.sax.saxutils import quoteattr
 from training.annotations import LABEL_CONFIG, Document, Span, folder_labels, task_json
 from training.errors import XiezuoError
 from training.files import atomic_write_text
+from training.tags import Irregularity, spans_from_tags
 
 class DatasetFormat(str, Enum):
     cluener = "cluener"  # CLUENER2020 JSON lines
@@ -143,31 +144,16 @@ def read_tagged(path: Path, form: str, mapping: dict[str, str] | None, result: I
             result.problems.append(f"{path}:{number}: {problem} (sentence from line {first_line} skipped)")
             continue
         text = "".join(token[0] for _, token, _ in lines)
-        spans: list[Span] = []
-        start, label = None, None
-
-        def close(end: int) -> None:
-            spans.append(Span(start, end, label, text[start:end]))
-
-        for position, (number, _, tag) in enumerate(lines):
-            prefix, _, tag_label = tag.partition("-")
-            continues = prefix in ("I", "M", "E") and start is not None and tag_label == label
-            if start is not None and not continues:
-                if form == "bmes":
-                    result.problems.append(f"{path}:{number - 1}: {label} entity not closed by E- (read as ending there)")
-                close(position)
-                start, label = None, None
-            if prefix in ("B", "S") or (prefix in ("I", "M", "E") and not continues):
-                if prefix in ("I", "M", "E"):
-                    result.problems.append(f"{path}:{number}: {tag} does not continue an entity (read as its start)")
-                start, label = position, tag_label
-            if prefix in ("E", "S"):
-                close(position + 1)
-                start, label = None, None
-        if start is not None:
-            if form == "bmes":
-                result.problems.append(f"{path}:{lines[-1][0]}: {label} entity not closed by E- before the sentence end (read as ending there)")
-            close(len(text))
+        irregularities: list[Irregularity] = []
+        spans = spans_from_tags([tag for _, _, tag in lines], text, irregularities)
+        for irregularity in irregularities:
+            number = lines[irregularity.position][0]
+            if irregularity.kind == "stray":
+                result.problems.append(f"{path}:{number}: {irregularity.tag} does not continue an entity (read as its start)")
+            elif form == "bmes":  # BIO and Weibo entities end without an E- tag
+                before = " before the sentence end" if irregularity.position == len(lines) - 1 else ""
+                label = irregularity.tag.partition("-")[2]
+                result.problems.append(f"{path}:{number}: {label} entity not closed by E-{before} (read as ending there)")
         result.documents.append(Document(f"{path.name}-{first_line}", text, _keep(result, spans, mapping, f"{path}:{first_line}")))
 
 

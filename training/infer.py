@@ -14,7 +14,6 @@ furthest from an edge, so an entity on a window edge is found once, whole)
 from __future__ import annotations
 
 import logging
-import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -23,11 +22,15 @@ import numpy as np
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from training.annotations import trim_edges
 from training.errors import XiezuoError
-from training.dataset import encode_window, spans_from_tags, tag_labels, windows
+from training.dataset import encode_window, windows
 from training.lexicon import default_lexicon
-from training.modeling import CharVocab, load_trained
+from training.modeling import character_positions, crf_view, load_trained
+from training.shipped import check_model_folder
+from training.tags import spans_from_tags, tag_labels
 from training.text import normalise, simplified_view
+from training.vocab import CharVocab
 
 logger = logging.getLogger(__name__)
 DEFAULT_OVERLAP = 64  # characters; an entity cut by one window is whole in its neighbour
@@ -57,20 +60,6 @@ class TaggedArticle:
     @property
     def mostly_unknown(self) -> bool:
         return self.unknown_share > UNKNOWN_WARNING_SHARE
-
-
-def trim_punctuation(text: str, start: int, end: int) -> tuple[int, int]:
-    """`[start, end)` without punctuation or spaces at its edges: the spec keeps them outside every span
-    (时间:2023-10-26 → 2023-10-26), and a model trained from scratch sometimes takes one in."""
-
-    def outside(char: str) -> bool:
-        return char.isspace() or unicodedata.category(char).startswith(("P", "Z"))
-
-    while start < end and outside(text[start]):
-        start += 1
-    while end > start and outside(text[end - 1]):
-        end -= 1
-    return start, end
 
 
 def pick_device(requested: str | None = None) -> torch.device:
@@ -106,9 +95,9 @@ class Tagger:
         config = model.config
         self.tag_names = [config.id2label[index] for index in range(config.num_labels)]
         self.labels = tag_labels(self.tag_names)
-        # Windows as in training; models trained elsewhere get the position limit.
+        # Windows as in training (the overlap too); models trained elsewhere get the position limit.
         self.max_chars = min(getattr(config, "window_max_length", 512), config.max_position_embeddings) - 2
-        self.overlap = min(getattr(config, "window_overlap", DEFAULT_OVERLAP), self.max_chars // 4)
+        self.overlap = getattr(config, "window_overlap", min(DEFAULT_OVERLAP, self.max_chars // 4))
         self.use_crf = getattr(config, "use_crf", False) and hasattr(model, "crf")
         self.lexicon = default_lexicon() if getattr(config, "lexicon_features", 0) else None
         if self.lexicon is not None and getattr(config, "lexicon_fingerprint", None) != self.lexicon.fingerprint:
@@ -117,6 +106,7 @@ class Tagger:
 
     @classmethod
     def from_pretrained(cls, path: str | Path, batch_size: int = 128, device: str | None = None) -> "Tagger":
+        check_model_folder(Path(path))
         tokenizer, model = load_trained(Path(path))
         return cls(model, tokenizer, model_version=Path(path).name, batch_size=batch_size, device=device)
 
@@ -159,7 +149,8 @@ class Tagger:
         for text, tags, probs in zip(texts, char_tags, char_probs):
             entities = []
             for span in spans_from_tags([self.tag_names[tag] for tag in tags], text):
-                start, end = trim_punctuation(text, span.start, span.end)
+                # The spec keeps punctuation outside spans; a model trained from scratch sometimes takes one in.
+                start, end = trim_edges(text, span.start, span.end)
                 if start < end:
                     entities.append(Entity(start, end, span.label, text[start:end], round(float(probs[start:end].mean()), 4)))
             results.append(entities)
@@ -191,11 +182,10 @@ class Tagger:
         inputs = pad_batch([example for _, example in batch], self.vocab.pad_id, self.device)
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.autocast):
             logits = self.model(**inputs).logits.float()  # (B, L, T)
-        probabilities = logits.softmax(-1)[:, 1:]  # drop [CLS]; character i is position i
-        mask = inputs["attention_mask"][:, 2:].bool()  # one shorter: drops [SEP] too
-        mask = torch.cat([mask, torch.zeros_like(mask[:, :1])], dim=1)
+        emissions, mask = crf_view(logits, character_positions(inputs["attention_mask"]))  # character i is position i
+        probabilities = emissions.softmax(-1)
         if self.use_crf:
-            tags = self.model.crf.decode(logits[:, 1:], mask)
+            tags = self.model.crf.decode(emissions, mask)
         else:
             tags = probabilities.argmax(-1)
         chosen = probabilities.gather(2, tags.unsqueeze(2)).squeeze(2)

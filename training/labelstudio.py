@@ -21,14 +21,15 @@ from training.annotations import (
     check_document,
     labels_from_xml,
     load_task_file,
+    prediction_json,
     save_document,
 )
 from training.errors import XiezuoError
 from training.files import atomic_write_text
+from training.labels import PROJECT_LABEL_CONFIG
 from training.text import normalise, read_article
 
 DEFAULT_PROJECT = "xiezuo-ner"
-PROJECT_LABEL_CONFIG = Path(__file__).resolve().parent.parent / "annotations" / LABEL_CONFIG
 
 
 def connect():
@@ -92,25 +93,6 @@ class PushResult:
     imported: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # already in the project
     failed: list[str] = field(default_factory=list)  # one line each
-
-
-def prediction_json(entities: list, model_version: str) -> dict:
-    """Label Studio's prediction for a task: one labels region per entity, each with its score."""
-    scores = [entity.score for entity in entities]
-    return {
-        "model_version": model_version,
-        "score": round(min(scores), 4) if scores else 1.0,  # the least sure entity speaks for the task
-        "result": [
-            {
-                "from_name": FROM_NAME,
-                "to_name": TO_NAME,
-                "type": "labels",
-                "score": entity.score,
-                "value": {"start": entity.start, "end": entity.end, "text": entity.text, "labels": [entity.label]},
-            }
-            for entity in entities
-        ],
-    }
 
 
 @server_errors

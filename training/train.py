@@ -37,11 +37,13 @@ from transformers.trainer_utils import get_last_checkpoint
 from training.annotations import Document, load_folders
 from training.augment import augment
 from training.config import Config, config_to_yaml
-from training.dataset import IGNORE_INDEX, build_dataset, data_hash, select, tag_names
+from training.dataset import IGNORE_INDEX, build_dataset, data_hash, select
 from training.errors import XiezuoError
 from training.lexicon import default_lexicon
-from training.modeling import CharVocab, build_model
+from training.modeling import build_model, crf_view
+from training.tags import tag_names
 from training.text import simplified_view
+from training.vocab import CharVocab
 
 
 def partial_dir(config: Config) -> Path:
@@ -100,8 +102,7 @@ def crf_logits_to_tags(model):
     """For CRF models, evaluate on Viterbi paths rather than per-token argmax."""
 
     def preprocess(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        mask = labels[:, 1:] != IGNORE_INDEX
-        tags = model.crf.decode(logits[:, 1:], mask)
+        tags = model.crf.decode(*crf_view(logits, labels != IGNORE_INDEX))
         return torch.cat([torch.zeros_like(tags[:, :1]), tags], dim=1)
 
     return preprocess
@@ -179,16 +180,17 @@ See `training_config.yaml` for every setting of the run.
 
 
 def _pipeline_note(config: Config) -> str:
+    """Why `transformers.pipeline` is not the way to run this model: it loads the folder, but its answers are not the model's."""
+    reasons = ["it skips the project's normalisation (scraper noise, Traditional characters read through a Simplified view)"]
+    if config.data.tagging_scheme == "BIOES":
+        reasons.append("it groups tags as BIO while this model speaks BIOES")
+    if config.model.crf:
+        reasons.append("it drops the CRF layer")
     if config.model.lexicon:
-        return (
-            "Use the `Tagger`: this model reads dictionary-word flags beside each character (training/lexicon.py),\n"
-            "which `transformers.pipeline(\"token-classification\")` cannot give it; the pipeline loads the folder\n"
-            "but its answers would be those of a model without its lexicon, and it drops the CRF."
-        )
+        reasons.append("it cannot give the dictionary-word flags the model reads beside each character (training/lexicon.py)")
     return (
-        "`transformers.pipeline(\"token-classification\", model=...)` also loads this folder (it tokenises\n"
-        "words its own way and ignores a CRF layer; the Tagger keeps one token per character and the\n"
-        "project's normalisation)."
+        "Use the `Tagger`, not `transformers.pipeline(\"token-classification\")`: the pipeline loads this folder,\n"
+        f"but its entities are not this model's: {'; '.join(reasons)}."
     )
 
 
@@ -292,7 +294,7 @@ def _train(config: Config, resume: bool, callbacks: list[TrainerCallback] | None
     scheme = config.data.tagging_scheme
     labels = tag_names(scheme, folder_label_names)
     model_train_docs = train_docs + augment(train_docs, config.data.augmentation_copies, config.seed, config.data.word_swap_rate)
-    corpus = [simplified_view(document.text) for document in documents + model_train_docs]
+    corpus = [simplified_view(document.text) for document in model_train_docs]  # never dev or test characters
     # Other torchrun processes build their identical vocabulary aside, away from the main one's folder.
     tokenizer, model = build_model(config.model, labels, corpus, work if main_process else Path(tempfile.mkdtemp()))
     model.config.window_max_length = config.data.max_length
