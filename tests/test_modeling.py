@@ -101,9 +101,10 @@ def test_fine_tuning_from_a_head_with_the_same_labels_in_another_order_reorders_
     assert torch.equal(model.crf.start, source.crf.start[order]) and torch.equal(model.crf.end, source.crf.end[order])
 
 
-def test_fine_tuning_from_a_head_of_the_same_size_with_other_labels_starts_the_head_afresh(tmp_path):
+def test_fine_tuning_from_a_head_of_the_same_size_with_other_labels_starts_the_head_afresh(tmp_path, caplog):
     source = saved_tagger(tmp_path, ["O", "B-ORG", "I-ORG", "B-LOC", "I-LOC"])
     model = fine_tune_from(tmp_path, ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"])
+    assert "its head was trained for other labels (ORG, LOC); a fresh head is trained for PER, LOC" in caplog.text
     assert not torch.equal(model.classifier.weight, source.classifier.weight)
     assert model.crf.transitions.eq(0).all()
     assert torch.equal(model.bert.embeddings.word_embeddings.weight, source.bert.embeddings.word_embeddings.weight)  # the encoder carries over

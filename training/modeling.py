@@ -5,6 +5,7 @@ One token per character (`training.vocab.CharVocab`), so labels never drift.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from pathlib import Path
@@ -32,6 +33,9 @@ from training.dataset import IGNORE_INDEX
 from training.errors import XiezuoError
 from training.lexicon import NUM_FEATURES
 from training.vocab import write_char_vocab
+from training.tags import tag_labels
+
+logger = logging.getLogger(__name__)
 
 
 class CRF(nn.Module):
@@ -214,6 +218,8 @@ def build_model(
         if sorted(source_tags) == sorted(label_names):  # the same tags in another order: keep what the head learnt
             reorder_head(model, [source_tags.index(tag) for tag in label_names])
         else:  # a head trained for another label set (a public dataset's) starts afresh, whatever its size
+            logger.warning("%s: its head was trained for other labels (%s); a fresh head is trained for %s, the encoder carries over",
+                           name, ", ".join(tag_labels(source_tags)), ", ".join(tag_labels(label_names)))
             reset_head(model)
     return tokenizer, model
 
