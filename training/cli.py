@@ -286,31 +286,6 @@ def pretrain(
     print_ok(f"{encoder_dir}; use it with --set model.name_or_path={encoder_dir} --set model.from_scratch=null", "saved")
 
 
-def _documents_for(model: Path, split: str, data: list[Path]) -> list:
-    from transformers import AutoConfig
-
-    from training.annotations import check_document, load_folders, load_tasks
-    from training.config import load_config
-    from training.dataset import select
-    from training.tags import tag_labels
-
-    if data:
-        labels = tag_labels(list(AutoConfig.from_pretrained(model).id2label.values()))
-        documents = [document for path in data for document in load_tasks(path)]
-        problems = [problem for document in documents for problem in check_document(document, labels, edges=False)]
-        if problems:
-            raise XiezuoError(f"{len(problems)} annotation problem(s), first: {problems[0]}")
-        return documents
-    config_path = model / "training_config.yaml"
-    if not config_path.is_file():
-        raise XiezuoError(f"{model}: no training_config.yaml to find the {split} split; pass --data FILES")
-    config = load_config(config_path)
-    doc_ids = getattr(config.data.split, split)
-    if not doc_ids:
-        raise XiezuoError(f"{config_path}: the {split} split is empty; pass --data FILES or another --split")
-    return select(load_folders(config.data.annotations)[0], doc_ids)
-
-
 @app.command()
 @friendly_errors
 def evaluate(
@@ -323,10 +298,10 @@ def evaluate(
 
     Example: `xiezuo-ner evaluate --model models/xiezuo-small --split dev`
     """
-    from training.evaluate import evaluate_documents
+    from training.evaluate import documents_to_score, evaluate_documents
     from training.report import write_report
 
-    documents = _documents_for(model, split.value, data)
+    documents = documents_to_score(model, split.value, data)
     report = evaluate_documents(model, documents)
     paths = write_report(report, out or model / f"{'data' if data else split.value}-report")
     _print_scores(report)
@@ -379,16 +354,9 @@ def compare(
 
     Example: `xiezuo-ner compare models/xiezuo-small-cv models/xiezuo-small/dev-report`
     """
-    from training.report import compare_table
+    from training.report import compare_table, read_reports
 
-    reports = {}
-    for run in runs:
-        candidates = [run] if run.suffix == ".json" else [run / "report.json", run / "test-report" / "report.json"]
-        path = next((candidate for candidate in candidates if candidate.is_file()), None)
-        if path is None:
-            raise XiezuoError(f"{run}: no report.json (run `xiezuo-ner evaluate` or `cv` first)")
-        reports[str(run)] = json.loads(path.read_text(encoding="utf-8"))
-    rows = compare_table(reports)
+    rows = compare_table(read_reports(runs))
     table = Table(*map(printable, rows[0]), title="F1 per label")
     for row in rows[1:]:
         table.add_row(*map(plain, row))

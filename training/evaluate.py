@@ -11,6 +11,7 @@ from pathlib import Path
 from training.annotations import LABELS, Document, Span
 from training.baseline import rule_spans
 from training.categories import breakdown, categorise, confusion
+from training.errors import XiezuoError
 from training.scores import span_scores
 
 CONTEXT_CHARS = 20
@@ -72,6 +73,33 @@ def build_report(documents: list[Document], model_predictions: list[list[Span]],
             for document, predicted in zip(documents, model_predictions)
         },
     }
+
+
+def documents_to_score(model_dir: Path, split: str, data: list[Path]) -> list[Document]:
+    """The gold documents `evaluate` scores: the task files in `data`, checked against the model's labels,
+    or else the `split` (train, dev or test) of the config the model was trained with."""
+    from transformers import AutoConfig
+
+    from training.annotations import check_document, load_folders, load_tasks
+    from training.config import load_config
+    from training.dataset import select
+    from training.tags import tag_labels
+
+    if data:
+        labels = tag_labels(list(AutoConfig.from_pretrained(model_dir).id2label.values()))
+        documents = [document for path in data for document in load_tasks(path)]
+        problems = [problem for document in documents for problem in check_document(document, labels, edges=False)]
+        if problems:
+            raise XiezuoError(f"{len(problems)} annotation problem(s), first: {problems[0]}")
+        return documents
+    config_path = model_dir / "training_config.yaml"
+    if not config_path.is_file():
+        raise XiezuoError(f"{model_dir}: no training_config.yaml to find the {split} split; pass --data FILES")
+    config = load_config(config_path)
+    doc_ids = getattr(config.data.split, split)
+    if not doc_ids:
+        raise XiezuoError(f"{config_path}: the {split} split is empty; pass --data FILES or another --split")
+    return select(load_folders(config.data.annotations)[0], doc_ids)
 
 
 def evaluate_documents(model_dir: Path, documents: list[Document]) -> dict:

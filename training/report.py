@@ -6,18 +6,35 @@ import json
 from pathlib import Path
 
 from training.categories import CATEGORIES
+from training.errors import XiezuoError
+from training.files import atomic_write_text
 from training.labels import label_colours
 from training.render import marked_segments, render
 
 
 def write_report(report: dict, folder: Path) -> list[Path]:
-    """report.json, report.md and a self-contained report.html in `folder`."""
+    """report.json, report.md and a self-contained report.html in `folder`, each written whole or not at all."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / "report.json", folder / "report.md", folder / "report.html"]
-    paths[0].write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    paths[1].write_text(report_markdown(report), encoding="utf-8")
-    paths[2].write_text(report_html(report), encoding="utf-8")
+    atomic_write_text(paths[0], json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    atomic_write_text(paths[1], report_markdown(report))
+    atomic_write_text(paths[2], report_html(report))
     return paths
+
+
+def read_reports(runs: list[Path]) -> dict[str, dict]:
+    """report.json of each run, given as the file, a report folder, or a model folder (its test report)."""
+    reports = {}
+    for run in runs:
+        candidates = [run] if run.suffix == ".json" else [run / "report.json", run / "test-report" / "report.json"]
+        path = next((candidate for candidate in candidates if candidate.is_file()), None)
+        if path is None:
+            raise XiezuoError(f"{run}: no report.json (run `xiezuo-ner evaluate` or `cv` first)")
+        try:
+            reports[str(run)] = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise XiezuoError(f"{path}: not a report ({type(error).__name__})") from None
+    return reports
 
 
 def score_rows(report: dict) -> list[tuple[str, dict, dict]]:
