@@ -29,8 +29,8 @@ from training.annotations import LABELS, Span, load_documents
 from training.errors import XiezuoError
 from training.baseline import AMOUNT
 from training.dataset import select
-from training.evaluate import span_scores
-from training.infer import trim_punctuation
+from training.scores import span_scores
+from training.annotations import trim_edges
 from training.text import simplified_view
 
 LAC_LABELS = {"PER": "PERSON", "LOC": "REGION", "ORG": "ORG", "TIME": "DATE"}
@@ -96,7 +96,7 @@ def lac_spans(text: str, words: list[list[tuple[str, str]]], sentences: list[int
     spans = []
     for offset, sentence in zip(sentences, words):
         for word, tag in sentence:
-            start, end = trim_punctuation(text, offset, offset + len(word))
+            start, end = trim_edges(text, offset, offset + len(word))
             if tag in LAC_LABELS and end > start:
                 spans.append(Span(start, end, LAC_LABELS[tag], text[start:end]))
             offset += len(word)

@@ -23,9 +23,11 @@ from transformers import set_seed
 from training.annotations import load_folders
 from training.lexicon import default_lexicon
 from training.config import load_config
-from training.dataset import IGNORE_INDEX, build_dataset, select, tag_names
+from training.dataset import IGNORE_INDEX, build_dataset, select
+from training.tags import tag_names
 from training.infer import bf16_capable, pick_device
-from training.modeling import CharVocab, build_model
+from training.modeling import build_model
+from training.vocab import CharVocab
 from training.text import simplified_view
 from training.train import CharCollator, train
 

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from training.annotations import LABELS, check_document, load_task_file, task_files
+from training.annotations import LABELS, Document, Span, check_document, is_edge_char, load_task_file, task_files, trim_edges
 from training.cli import app
 from training.text import normalise, read_article
 
@@ -42,14 +42,18 @@ def _value(result, index=0):
     return result[index]["value"]
 
 
+def _widen_over_punctuation(text: str, result: list[dict]) -> None:
+    """Widen the first span that follows a punctuation mark or space so that it starts with it."""
+    value = next(item["value"] for item in result if item["value"]["start"] > 0 and is_edge_char(text[item["value"]["start"] - 1]))
+    value.update(start=value["start"] - 1, text=text[value["start"] - 1 : value["end"]])
+
+
 BREAKAGES = {
     "offsets outside the text": lambda task, result: _value(result).update(end=10**6),
     "text differs from the slice": lambda task, result: _value(result).update(text="别的"),
     "overlaps": lambda task, result: result.append({**result[0], "value": {**_value(result), "labels": ["ORG"]}}),
     "unknown label 'LOC'": lambda task, result: _value(result).update(labels=["LOC"]),
-    "starts or ends with whitespace or punctuation": lambda task, result: _value(result).update(
-        start=_value(result)["start"] - 1, text=task["data"]["text"][_value(result)["start"] - 1 : _value(result)["end"]]
-    ),
+    "starts or ends with whitespace or punctuation": lambda task, result: _widen_over_punctuation(task["data"]["text"], result),
     "no longer matches the normalised seeds/002_1775c1fd85892c10.txt": lambda task, result: task["data"].update(
         text=task["data"]["text"] + "多余"
     ),
@@ -66,12 +70,6 @@ def test_cli_check_reports_each_error_kind_with_file_task_and_offsets(project_co
     assert path.read_bytes() == before  # nothing modified
 
 
-def test_first_gold_span_needs_a_leading_character_for_the_edge_case():
-    document = load_task_file(PROJECT / "annotations" / "002_1775c1fd85892c10.json")
-    first = document.spans[0]
-    assert first.start > 0 and document.text[first.start - 1] in "\n,。、“ :"
-
-
 def test_check_reports_invalid_json_with_line_and_column(project_copy):
     path = project_copy / "annotations" / "000_7a95b9ea3265a927.json"
     path.write_text('{"data": {"text": "x"},\n  oops}', encoding="utf-8")
@@ -79,3 +77,29 @@ def test_check_reports_invalid_json_with_line_and_column(project_copy):
     assert result.exit_code == 1
     assert "000_7a95b9ea3265a927.json: invalid JSON at line 2 column 3" in result.output
     assert "004_01d9f73e4239357a" in result.output  # the other files are still counted
+
+
+def test_span_ending_in_the_numeral_ling_passes_the_edge_check():
+    """〇 (U+3007) is a numeral: the DATE 二〇二〇 in a heading is a valid span."""
+    text = "二〇二〇年度报告"
+    document = Document("heading", text, [Span(0, 4, "DATE", "二〇二〇")])
+    assert check_document(document) == []
+
+
+@pytest.mark.parametrize("mark", list("，。、；：？！“”‘’《》（）【】「」…—·,.;:!?\"'()[] \u3000"))
+def test_span_with_punctuation_at_either_edge_fails_the_check_and_is_trimmed_alike(mark):
+    text = f"{mark}平塘县{mark}"
+    for start, end in ((0, 4), (1, 5)):
+        document = Document("d", text, [Span(start, end, "REGION", text[start:end])])
+        assert any("starts or ends with whitespace or punctuation" in problem for problem in check_document(document))
+    assert trim_edges(text, 0, len(text)) == (1, 4)
+
+
+def test_trimming_keeps_the_numeral_ling_inside():
+    assert trim_edges("（二〇二〇）", 0, 6) == (1, 5)
+
+
+def test_gold_folder_label_config_is_the_packaged_project_config():
+    from training.labels import PROJECT_LABEL_CONFIG
+
+    assert (PROJECT / "annotations" / "label_config.xml").read_bytes() == PROJECT_LABEL_CONFIG.read_bytes()

@@ -6,21 +6,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from training.annotations import LABELS, Document, check_document, load_documents
+from training.annotations import Document, check_document, load_documents
 from training.augment import RegionShapes, _renumber, augment
 
 PROJECT = Path(__file__).resolve().parent.parent
 
 
-def test_mention_replacement_keeps_offsets_exact_and_labels():
+def test_mention_replacement_changes_most_mentions_and_keeps_offsets_exact():
     documents = load_documents(PROJECT / "annotations")[:2]
     copies = augment(documents, copies=3, seed=5)
     assert len(copies) == 6
     for copy in copies:
         assert check_document(copy) == []
         original = next(d for d in documents if copy.doc_id.startswith(d.doc_id))
-        assert [s.label for s in copy.spans] == [s.label for s in original.spans]
-    assert copies[0].text != documents[0].text
+        changed = sum(new.text != old.text for new, old in zip(copy.spans, original.spans))
+        assert changed > len(original.spans) / 2
 
 
 def test_augmentation_is_deterministic_for_a_seed():
@@ -34,8 +34,7 @@ def test_augmentation_is_deterministic_for_a_seed():
 def test_every_sampled_mention_is_clean(seed):
     documents = load_documents(PROJECT / "annotations")[:1]
     for copy in augment(documents, 1, seed):
-        assert check_document(copy) == []
-        assert {span.label for span in copy.spans} <= set(LABELS)
+        assert check_document(copy) == []  # slices match, no overlaps, no punctuation or space at an edge
 
 
 def test_augmentation_does_not_depend_on_string_hashing():
@@ -83,7 +82,7 @@ def test_word_swap_changes_context_words_but_not_entities_numbers_or_counters():
     assert [(s.label, s.text) for s in swapped.spans] == [(s.label, s.text) for s in plain.spans]
     assert _outside_spans(swapped) != _outside_spans(plain)
     # numbers are redrawn, but the word after each (3名, 229人次) stays: it tells counts from money
-    after_number = re.compile(r"\d+(?:-\d+)*([^\d-])")  # some numbers are redrawn as codes: 20240091-1
+    after_number = re.compile(r"\d+([^\d])")
     assert after_number.findall(_outside_spans(swapped)) == after_number.findall(_outside_spans(plain))
     assert re.findall(r"\d+", _outside_spans(swapped)) != re.findall(r"\d+", _outside_spans(plain))
     # punctuation, which often delimits entities (lists of places), stays
@@ -129,18 +128,6 @@ def test_amounts_and_dates_get_new_numbers_in_the_gold_format(gold, label):
             assert [len(run) for run in re.findall(r"\d+", text)] == [len(run) for run in re.findall(r"\d+", gold)]
 
 
-def test_person_replacements_draw_on_many_given_names_and_no_places():
-    """Faker's 131 given names alone taught the model that 乔明孔 ends at 乔明."""
-    from training.augment import PLACE_ENDINGS, MentionSampler, dictionary_names
-
-    sample = MentionSampler([], seed=3)
-    drawn = [sample("PERSON", "乔明孔") for _ in range(300)]
-    assert {len(name) for name in drawn} == {3}
-    assert len({name[1:] for name in drawn}) > 150
-    assert "康保县" not in dictionary_names()["PERSON3"]  # the dictionary tags some places as names
-    assert not any(name.endswith(PLACE_ENDINGS) for name in dictionary_names()["PERSON3"])
-
-
 def test_one_character_forms_include_prefectures_and_countries_stay_countries():
     from training.augment import PROVINCE_ABBREVIATIONS
 
@@ -152,61 +139,12 @@ def test_one_character_forms_include_prefectures_and_countries_stay_countries():
     assert all(shapes.region("中國", rng) in shapes.countries for _ in range(20))
 
 
-def test_numbers_outside_entities_look_like_footer_numbers_only_where_no_date_unit_follows():
-    """京ICP备2022015544号 is no DATE, but a redrawn 3年 must not become 2021年 outside a DATE span."""
+def test_numbers_outside_entities_take_any_length_but_durations_keep_their_size():
+    """A count or a phone number outside an entity is no AMOUNT or DATE; a redrawn 3年 must not become 2021年."""
     from training.augment import WordSwapper
 
     swap = WordSwapper(rate=1.0, seed=0)
     before_hao = [swap._number("12345678", "号") for _ in range(1000)]
     before_nian = [swap._number("3", "年") for _ in range(1000)]
-    year_like = re.compile(r"(?:199|20[0-3])\d")
-    assert sum(bool(year_like.match(number)) for number in before_hao) > 250
-    assert sum("-" in number for number in before_hao) > 100  # and codes: B2-20240091
+    assert {len(number) for number in before_hao} == set(range(1, 13)) and all(number.isdigit() for number in before_hao)
     assert {len(number) for number in before_nian} == {1} and len(set(before_nian)) == 9  # a duration keeps its size
-
-
-def test_organisation_replacements_include_names_made_of_ordinary_words():
-    """演武小学, 紫斑牡丹合作社: a name's first word is often an ordinary word, and the model must take it in."""
-    from training.augment import ORG_TYPES, MentionSampler, dictionary_names
-
-    sample, words = MentionSampler([], seed=2), set(dictionary_names()["WORD"])
-    drawn = [sample("ORG", "温氏食品集团股份有限公司") for _ in range(300)]
-    word_named = [name for name in drawn if any(name.endswith(kind) and name[: -len(kind)][-2:] in words for kind in ORG_TYPES)]
-    assert len(word_named) > 30
-    assert len(set(drawn)) > 250
-
-
-def test_one_place_sometimes_becomes_a_chain_and_villages_take_ordinary_names():
-    """广东广州, 廣州市白云區 are one REGION span; a model that never saw a chain splits it."""
-    shapes, rng = RegionShapes(), random.Random(1)
-    for gold, chain in (("南沙", ["short:", "short:"]), ("白云区", ["division:市", "division:区"]), ("二关村", ["other:镇", "other:村"])):
-        drawn = [shapes.region(gold, rng) for _ in range(200)]
-        shapes_drawn = [shapes.parse(name)[0] for name in drawn]
-        assert 20 < sum(shape == chain for shape in shapes_drawn) < 80, gold
-    villages = {shapes.region("二关村", rng)[:-1] for _ in range(200)}
-    assert villages & set(shapes.words) and villages & set(shapes.stems)
-
-
-def test_organisations_often_start_with_a_chain_of_places():
-    """毕节市七星关区妇幼保健院 is one ORG; a model that saw only one place before a body reads 七星关区 as a REGION."""
-    from training.augment import MentionSampler
-
-    sample, shapes = MentionSampler([], seed=3), RegionShapes()
-    drawn = [sample("ORG", "临夏市医院") for _ in range(400)]
-    prefixes = [shapes.parse(name)[0] for name in drawn]
-    chained = [name for name, prefix in zip(drawn, prefixes) if len(prefix) >= 2]
-    single = [name for name, prefix in zip(drawn, prefixes) if len(prefix) == 1]
-    assert 60 < len(chained) < len(single)
-    assert any(name.endswith("医院") for name in chained)
-
-
-def test_organisation_types_are_open_ended():
-    """七星关区妇幼保健院: a model that saw a closed list of types (人民医院, 教育局) reads an unseen one as text."""
-    from training.augment import ORG_HEADS, ORG_TYPES, MentionSampler
-
-    sample, shapes = MentionSampler([], seed=4), RegionShapes()
-    drawn = [sample("ORG", "临夏市医院") for _ in range(400)]
-    bodies = [name[shapes.parse(name)[1] :] for name in drawn]
-    open_types = {body for body in bodies if body.endswith(ORG_HEADS) and not body.endswith(ORG_TYPES)}
-    assert len(open_types) > 60
-    assert {body[-2:] for body in open_types} >= {"中心", "学校"}

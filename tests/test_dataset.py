@@ -5,9 +5,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from transformers import BertTokenizerFast
 
-from training.annotations import LABELS, Span, load_documents
-from training.dataset import char_tags, document_examples, folds, spans_from_tags, tag_names, windows
-from training.modeling import CharVocab, write_char_vocab
+from training.annotations import LABELS, Document, Span, load_documents
+from training.dataset import document_examples, folds, windows
+from training.tags import char_tags, spans_from_tags, tag_names
+from training.vocab import CharVocab, write_char_vocab
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -28,7 +29,7 @@ def test_one_token_per_character_digits_latin_whitespace_and_unknown(tmp_path):
     assert ids[13] == vocab.unk_id
 
 
-def test_bio_and_bioes_round_trip():
+def test_bio_and_bioes_tags_round_trip_to_the_same_spans():
     text = "广州市白云区与平塘县"
     spans = [Span(0, 6, "REGION", "广州市白云区"), Span(7, 10, "REGION", "平塘县")]
     assert spans_from_tags(char_tags(len(text), spans, "BIO"), text) == spans
@@ -83,3 +84,19 @@ def test_folds_never_share_a_document_between_train_dev_and_test(dev):
         assert set().union(*parts) == set(doc_ids)
         assert sum(map(len, parts)) == len(doc_ids)
         assert bool(fold["dev"]) == dev  # without a dev fold, each fold trains on every document it does not test
+
+
+def test_dataset_cache_is_not_reused_when_the_window_code_changes(tmp_path, monkeypatch):
+    import training.dataset as dataset
+
+    monkeypatch.setenv("XIEZUO_CACHE", str(tmp_path / "cache"))
+    text = "广州市白云区与平塘县"
+    documents = [Document("d", text, [Span(0, 6, "REGION", "广州市白云区")])]
+    vocab, tags = vocab_for([text], tmp_path), tag_names("BIO", ("REGION",))
+    dataset.build_dataset(documents, vocab, tags, "BIO", 16, 2)
+    dataset.build_dataset(documents, vocab, tags, "BIO", 16, 2)
+    assert len(list(dataset.cache_dir().iterdir())) == 1
+    assert all((Path(dataset.__file__).parent / name).is_file() for name in dataset.WINDOW_CODE)
+    monkeypatch.setattr(dataset, "window_code_hash", lambda: "edited code")
+    dataset.build_dataset(documents, vocab, tags, "BIO", 16, 2)
+    assert len(list(dataset.cache_dir().iterdir())) == 2

@@ -9,7 +9,8 @@ from typer.testing import CliRunner
 from training.annotations import LABELS, Span, load_documents
 from training.baseline import rule_spans
 from training.cli import app
-from training.evaluate import breakdown, categorise, confusion, entity_scores
+from training.categories import breakdown, categorise, confusion
+from training.scores import entity_scores
 
 runner = CliRunner()
 
@@ -18,13 +19,13 @@ def scores(gold, predicted):
     return entity_scores([gold], [predicted], LABELS)
 
 
-def test_empty_predictions():
+def test_scores_with_no_predictions_are_zero_against_the_gold_support():
     result = scores(["B-REGION", "I-REGION", "O"], ["O", "O", "O"])
     assert result["per_label"]["REGION"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1}
     assert result["micro"]["f1"] == 0.0
 
 
-def test_empty_gold():
+def test_scores_with_no_gold_are_zero_with_no_support():
     result = scores(["O", "O"], ["B-DATE", "I-DATE"])
     assert result["per_label"]["DATE"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
     assert result["micro"]["support"] == 0
@@ -42,13 +43,13 @@ def test_two_adjacent_entities_of_one_type_are_two():
     assert (merged["precision"], merged["recall"]) == (0.0, 0.0)
 
 
-def test_partial_credit_is_hand_computed():
+def test_scores_give_partial_credit_as_computed_by_hand():
     # gold: two REGIONs; predicted: one of them exactly → P = 1/1, R = 1/2, F1 = 2/3
     result = scores(["B-REGION", "I-REGION", "O", "B-REGION"], ["B-REGION", "I-REGION", "O", "O"])
     assert result["per_label"]["REGION"] == {"precision": 1.0, "recall": 0.5, "f1": 0.6667, "support": 2}
 
 
-def test_span_overlapping_two_gold_spans():
+def test_span_overlapping_two_gold_spans_is_one_wrong_span_and_misses_none():
     gold = [Span(0, 2, "REGION", "粤黔"), Span(2, 4, "REGION", "两省")]
     predicted = [Span(1, 3, "REGION", "黔两")]
     categorised = categorise(gold, predicted)
@@ -58,7 +59,7 @@ def test_span_overlapping_two_gold_spans():
     assert result["micro"]["precision"] == 0.0 and result["micro"]["recall"] == 0.0
 
 
-def test_type_only_errors():
+def test_same_span_with_another_type_is_a_wrong_type_error():
     gold = [Span(0, 3, "REGION", "平塘县")]
     predicted = [Span(0, 3, "ORG", "平塘县")]
     categorised = categorise(gold, predicted)
@@ -68,7 +69,7 @@ def test_type_only_errors():
     assert result["per_label"]["REGION"]["recall"] == 0.0 and result["per_label"]["ORG"]["precision"] == 0.0
 
 
-def test_missed_spurious_and_wrong_span_and_type():
+def test_missed_spurious_and_wrong_span_and_type_are_counted_once_each():
     gold = [Span(0, 3, "REGION", "平塘县"), Span(10, 12, "PERSON", "卢健")]
     predicted = [Span(1, 3, "ORG", "塘县"), Span(5, 7, "DATE", "7月")]
     counts = breakdown(categorise(gold, predicted), LABELS)["all"]
@@ -80,7 +81,7 @@ def test_rules_baseline_finds_amounts_dates_and_regions():
     assert {("DATE", "2021年7月"), ("REGION", "广州市天河区"), ("REGION", "平塘縣"), ("AMOUNT", "27万余元")} <= found
 
 
-def test_evaluate_writes_three_reports(tiny_model, tmp_path):
+def test_evaluate_writes_json_markdown_and_self_contained_html(tiny_model, tmp_path):
     out = tmp_path / "report"
     result = runner.invoke(app, ["evaluate", "--model", str(tiny_model), "--split", "test", "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -94,7 +95,7 @@ def test_evaluate_writes_three_reports(tiny_model, tmp_path):
     assert "<script" not in html and "http" not in html  # self-contained: nothing to fetch
 
 
-def test_cv_folds_by_document_and_pools(synthetic_annotations, tmp_path):
+def test_cv_tests_every_document_once_and_pools_the_folds(synthetic_annotations, tmp_path):
     from tests.conftest import tiny_config_dict
     import yaml
 

@@ -76,7 +76,7 @@ def test_bio_reads_a_stray_inside_tag_as_an_entity_start_and_reports_it(tmp_path
     assert result.problems == [f"{path}:2: I-LOC does not continue an entity (read as its start)"]
 
 
-def test_bmes_single_and_unclosed_entities(tmp_path):
+def test_bmes_single_and_unclosed_entities_are_read_and_reported(tmp_path):
     path = write_lines(tmp_path / "train.char.bmes", ["张 S-NAME", "任 O", "北 B-ORG", "大 E-ORG", "", "清 B-ORG", "华 M-ORG"])
     result = import_file("bmes", path, None)
     assert [[(s.text, s.label) for s in d.spans] for d in result.documents] == [[("张", "NAME"), ("北大", "ORG")], [("清华", "ORG")]]
@@ -100,7 +100,7 @@ def test_weibo_tokens_drop_their_segment_digits(tmp_path):
     assert import_file("bio", path, None).problems[0].startswith(f"{path}:1: token '她0' is not one character")
 
 
-def test_mapping_must_name_a_target():
+def test_mapping_without_a_target_is_refused():
     with pytest.raises(Exception, match="SOURCE=TARGET"):
         parse_mapping(["address"])
 

@@ -1,5 +1,6 @@
 import json
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,11 +12,13 @@ import torch
 from transformers import BertConfig, BertForTokenClassification, BertTokenizerFast
 
 from training.annotations import LABELS
-from training.dataset import tag_names, windows
-from training.modeling import write_char_vocab
+from training.dataset import windows
+from training.tags import tag_names
+from training.vocab import write_char_vocab
 from training.infer import Tagger
 
 runner = CliRunner()
+PROJECT = Path(__file__).resolve().parent.parent
 NOISY = "2021年7月,廣 州(zhōu)市天河區向平塘縣投入幫扶資金27萬余元,,記者卢健從天河區教育局獲悉。"
 
 
@@ -124,11 +127,38 @@ def test_cli_formats_from_standard_input(tiny_model, format_):
         assert prediction["model_version"] == tiny_model.name and 0 < prediction["score"] <= 1
         assert all(task["data"]["text"][r["value"]["start"] : r["value"]["end"]] == r["value"]["text"] for r in prediction["result"])
     elif format_ == "html":
-        assert body.startswith("<!doctype html>") and "<mark data-label=" in body
-    else:
-        assert "entities" in body and "卢健" in body
+        assert body.startswith("<!doctype html>") and '<mark class="ent" data-label=' in body
+    else:  # the article, then a table with one row per entity
+        count = int(re.search(r"(\d+) entities", body).group(1))
+        assert count > 0 and sum(body.count(f"│ {label} ") for label in LABELS) == count
 
 
-def test_cli_unknown_format_is_one_line(tiny_model):
+def test_cli_unknown_format_is_a_usage_error_naming_the_choices(tiny_model):
     result = runner.invoke(app, ["tag", "--model", str(tiny_model), "--format", "xml", "-"], input="x")
-    assert result.exit_code == 1 and "--format must be one of" in result.output
+    assert result.exit_code == 2 and "Invalid value for '--format'" in result.output and "label-studio" in result.output
+
+
+def test_label_studio_tasks_hold_the_normalised_text_and_pass_the_annotation_check(tiny_model, tmp_path, monkeypatch):
+    """Accepted as gold, a `tag --format label-studio` task passes `annotations check` and survives a save and reload;
+    its raw offsets are those of the other formats."""
+    from training.annotations import check_document, document_from_task, load_task_file, save_document
+    from training.text import normalise, read_article
+
+    monkeypatch.chdir(PROJECT)
+    seed = "seeds/000_7a95b9ea3265a927.txt"
+    tagged = runner.invoke(app, ["tag", "--model", str(tiny_model), "--format", "label-studio", seed])
+    assert tagged.exit_code == 0, tagged.output
+    [task] = json.loads(tagged.stdout)
+    raw = read_article(PROJECT / seed)
+    assert task["data"]["text"] == normalise(raw).text != raw
+    assert task["data"]["doc_id"] == "000_7a95b9ea3265a927" and task["data"]["source"] == seed
+    results = task["predictions"][0]["result"]
+    assert results
+    jsonl = runner.invoke(app, ["tag", "--model", str(tiny_model), "--format", "jsonl", seed])
+    [article] = [json.loads(line) for line in jsonl.stdout.splitlines()]
+    assert task["data"]["raw_offsets"] == [[entity["start"], entity["end"]] for entity in article["entities"]]
+    task["annotations"] = [{"result": results}]
+    document = document_from_task(task, "tagged")
+    assert check_document(document, LABELS, PROJECT) == []
+    save_document(document, tmp_path / "000.json")
+    assert load_task_file(tmp_path / "000.json").spans == document.spans

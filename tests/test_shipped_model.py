@@ -48,3 +48,16 @@ def test_it_scores_on_the_development_set_as_its_card_says():
     dev = select(load_documents(PROJECT / "annotations" / "corpus"), ["dev-1"])
     micro = evaluate_documents(SHIPPED, dev)["systems"]["model"]["micro"]["f1"]
     assert micro > 0.85
+
+
+def test_tagger_windows_overlap_as_in_training():
+    trained = load_config(SHIPPED / "training_config.yaml")
+    tagger = Tagger.from_pretrained(SHIPPED)
+    assert tagger.overlap == trained.data.window_overlap == 16
+    assert tagger.max_chars == trained.data.max_length - 2
+
+
+def test_card_says_why_the_pipeline_is_not_the_way_to_run_it():
+    from training.train import _pipeline_note
+
+    assert _pipeline_note(load_config(SHIPPED / "training_config.yaml")) in (SHIPPED / "README.md").read_text(encoding="utf-8")

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from training.errors import XiezuoError
-from training.text import normalise, read_article, simplified_view
+from training.text import decode_article, normalise, read_article, simplified_view
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -75,11 +75,28 @@ def test_read_article_names_file_and_byte_for_non_utf8(tmp_path):
         read_article(path)
 
 
-def test_read_article_rejects_empty_file(tmp_path):
+def test_read_article_returns_blank_file_as_text(tmp_path):
     path = tmp_path / "empty.txt"
     path.write_text(" \n", encoding="utf-8")
-    with pytest.raises(XiezuoError, match="empty.txt: empty article"):
-        read_article(path)
+    assert read_article(path) == " \n"  # no entities, like an empty string given to the Tagger
+
+
+def test_read_article_names_missing_file_and_folder_in_one_line(tmp_path):
+    with pytest.raises(XiezuoError, match=r"missing.txt: no such file$"):
+        read_article(tmp_path / "missing.txt")
+    (tmp_path / "x.txt").mkdir()
+    with pytest.raises(XiezuoError, match=r"x.txt: is a folder"):
+        read_article(tmp_path / "x.txt")
+
+
+def test_decode_article_rejects_nul_and_names_the_input():
+    with pytest.raises(XiezuoError, match=r"^<stdin>: looks binary \(NUL at character 2\)"):
+        decode_article("平塘\x00".encode(), "<stdin>")
+
+
+def test_normalise_removes_pinyin_readings_of_several_syllables():
+    raw = "廣州(guǎng zhōu)市與先生(xiān sheng)見面(café)x(ni hao)"
+    assert normalise(raw).text == "廣州市與先生見面x(ni hao)"
 
 
 NOISY_ALPHABET = st.sampled_from(
@@ -120,5 +137,7 @@ def test_cli_normalise_reports_bad_files_and_processes_the_rest(tmp_path):
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["normalise", *(str(tmp_path / name) for name in ("bad.txt", "empty.txt", "good.txt")), "--out", str(out)])
     assert result.exit_code == 1
-    assert "bad.txt: not UTF-8" in result.output and "empty.txt: empty article" in result.output
+    assert "bad.txt: not UTF-8" in result.output
     assert (out / "good.txt").read_text(encoding="utf-8") == "以來,兩地"
+    assert (out / "empty.txt").read_text(encoding="utf-8") == ""
+    assert not (out / "bad.txt").exists()

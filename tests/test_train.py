@@ -8,7 +8,7 @@ from transformers import pipeline
 from training.config import config_from_dict
 from training.errors import XiezuoError
 from training.infer import Tagger, pad_batch
-from training.train import StopAfterStep, partial_dir, train
+from training.train import StopAfterStep, model_card, partial_dir, train
 from tests.conftest import tiny_config_dict
 
 SAMPLE = "2021年7月,广州市天河区向平塘县投入帮扶资金27万余元。记者卢健从天河区教育局获悉。"
@@ -33,7 +33,18 @@ def test_saved_folder_reloads_with_identical_predictions(tiny_model):
     assert {(e.label, e.text) for e in first(SAMPLE).entities} >= {("REGION", "广州市天河区"), ("PERSON", "卢健")}
 
 
-def test_folder_loads_in_a_transformers_pipeline(tiny_model):
+def test_model_card_sends_users_to_the_tagger_not_the_pipeline(tiny_model, tiny_config):
+    card = (tiny_model / "README.md").read_text(encoding="utf-8")
+    assert "Use the `Tagger`, not `transformers.pipeline" in card and "skips the project's normalisation" in card
+    tree = tiny_config.model_dump(mode="json")
+    tree["data"]["tagging_scheme"] = "BIOES"
+    tree["model"].update(crf=True, lexicon=True)
+    lexicon_card = model_card(config_from_dict(tree, "lexicon"), {"per_label": {}, "micro": {"f1": 0.5}}, {"training_data_hash": "x", "git_commit": None})
+    for reason in ("as BIO while this model speaks BIOES", "drops the CRF layer", "dictionary-word flags"):
+        assert reason in lexicon_card
+
+
+def test_plain_bio_folder_loads_in_a_transformers_pipeline(tiny_model):
     tagger = pipeline("token-classification", model=str(tiny_model), aggregation_strategy="simple")
     groups = {(group["entity_group"], group["word"].replace(" ", "")) for group in tagger("记者卢健从天河区教育局获悉。")}
     assert ("PERSON", "卢健") in groups

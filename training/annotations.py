@@ -16,21 +16,35 @@ names the labels.
 from __future__ import annotations
 
 import json
-import re
-import xml.etree.ElementTree as ElementTree
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from training.errors import XiezuoError
+from training.files import atomic_write_text
+from training.labels import LABEL_CONFIG, LABELS, labels_from_xml
 from training.text import normalise, read_article
 
-LABELS: tuple[str, ...] = ("REGION", "ORG", "PERSON", "AMOUNT", "DATE")  # the project's spec
 FROM_NAME, TO_NAME = "label", "text"  # the tag names in label_config.xml
-LABEL_CONFIG = "label_config.xml"
-# A span must not start or end with whitespace or punctuation (spec: quotes,
-# brackets and punctuation around a name are outside the span).
-EDGE_CHARS = re.compile(r"[\s\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\u2010-\u2027!-/:-@\[-`{-~·]")
+
+
+def is_edge_char(char: str) -> bool:
+    """Whether a span may not start or end with `char` (spec: quotes, brackets and punctuation around a
+    name are outside the span): whitespace, punctuation, separators, control and format characters.
+
+    By Unicode category, so full-width and ASCII marks count alike and a numeral such as 〇 never does.
+    """
+    return char.isspace() or unicodedata.category(char)[0] in "PZC"
+
+
+def trim_edges(text: str, start: int, end: int) -> tuple[int, int]:
+    """`[start, end)` without edge characters at either end (时间:2023-10-26 → 2023-10-26)."""
+    while start < end and is_edge_char(text[start]):
+        start += 1
+    while end > start and is_edge_char(text[end - 1]):
+        end -= 1
+    return start, end
 
 
 @dataclass(frozen=True, order=True)
@@ -53,11 +67,23 @@ class Document:
 
 
 def _result_items(task: dict, where: str) -> list[dict]:
-    annotations = [a for a in task.get("annotations") or [] if not a.get("was_cancelled")]
+    annotations = task.get("annotations") or []
+    if not isinstance(annotations, list) or not all(isinstance(a, dict) for a in annotations):
+        raise XiezuoError(f"{where}: annotations must be a list of objects")
+    annotations = [a for a in annotations if not a.get("was_cancelled")]
     if len(annotations) > 1:
         raise XiezuoError(f"{where}: {len(annotations)} annotations; keep exactly one gold annotation per task")
-    items = annotations[0].get("result", []) if annotations else []
+    items = annotations[0].get("result") or [] if annotations else []
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise XiezuoError(f"{where}: an annotation's result must be a list of objects")
     return [item for item in items if item.get("type") == "labels"]
+
+
+def _offset(value: object) -> int:
+    """A span offset: an integer, never a float (0.9 is not 0) or a boolean."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"offset {value!r} is not an integer")
+    return value
 
 
 def document_from_task(task: dict, where: str) -> Document:
@@ -67,14 +93,19 @@ def document_from_task(task: dict, where: str) -> Document:
         raise XiezuoError(f"{where}: task has no data.text string")
     spans = []
     for number, item in enumerate(_result_items(task, where)):
-        value = item.get("value", {})
+        value = item.get("value")
         try:
             labels = value["labels"]
-            spans.append(Span(int(value["start"]), int(value["end"]), str(labels[0]) if labels else "", str(value["text"])))
-        except (KeyError, TypeError, ValueError, IndexError):
-            raise XiezuoError(f"{where}: result item {number} lacks start/end/text/labels") from None
+            if not isinstance(labels, list) or not isinstance(value["text"], str):
+                raise TypeError("labels must be a list and text a string")
+            spans.append(Span(_offset(value["start"]), _offset(value["end"]), str(labels[0]) if labels else "", value["text"]))
+        except (KeyError, TypeError, ValueError, IndexError) as error:
+            raise XiezuoError(f"{where}: result item {number}: needs integer start/end, text and a labels list ({error})") from None
+    source = data.get("source")
+    if source is not None and not isinstance(source, str):
+        raise XiezuoError(f"{where}: data.source must be a path string")
     doc_id = str(data.get("doc_id") or task.get("id") or where)
-    return Document(doc_id=doc_id, text=data["text"], spans=sorted(spans), source=data.get("source"))
+    return Document(doc_id=doc_id, text=data["text"], spans=sorted(spans), source=source)
 
 
 def load_tasks(path: Path) -> list[Document]:
@@ -109,18 +140,6 @@ def task_files(folder: Path) -> list[Path]:
     if not files:
         raise XiezuoError(f"{folder}: no annotation files (*.json)")
     return files
-
-
-def labels_from_xml(label_config: str, where: str) -> tuple[str, ...]:
-    """The `<Label value=...>` names of a Label Studio labelling config, in order."""
-    try:
-        root = ElementTree.fromstring(label_config)
-    except ElementTree.ParseError as error:
-        raise XiezuoError(f"{where}: invalid XML at line {error.position[0]} column {error.position[1]}") from None
-    labels = tuple(label.get("value", "") for label in root.iter("Label"))
-    if not labels or "" in labels or len(set(labels)) < len(labels):
-        raise XiezuoError(f"{where}: needs <Label value=...> elements with distinct, non-empty values")
-    return labels
 
 
 def folder_labels(folder: Path) -> tuple[str, ...]:
@@ -176,8 +195,28 @@ def task_json(document: Document) -> dict:
     return {"data": data, "annotations": [{"result": result}]}
 
 
+def prediction_json(entities: list, model_version: str) -> dict:
+    """Label Studio's prediction for a task: one labels region per entity, each with its score."""
+    scores = [entity.score for entity in entities]
+    return {
+        "model_version": model_version,
+        "score": round(min(scores), 4) if scores else 1.0,  # the least sure entity speaks for the task
+        "result": [
+            {
+                "from_name": FROM_NAME,
+                "to_name": TO_NAME,
+                "type": "labels",
+                "score": entity.score,
+                "value": {"start": entity.start, "end": entity.end, "text": entity.text, "labels": [entity.label]},
+            }
+            for entity in entities
+        ],
+    }
+
+
 def save_document(document: Document, path: Path) -> None:
-    path.write_text(json.dumps(task_json(document), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    """Write a task file atomically: gold annotations are never left half-written."""
+    atomic_write_text(path, json.dumps(task_json(document), ensure_ascii=False, indent=2) + "\n")
 
 
 def check_document(
@@ -202,7 +241,7 @@ def check_document(
             continue
         if text[span.start : span.end] != span.text:
             problems.append(f"{at}: text differs from the slice {text[span.start:span.end]!r}")
-        elif edges and (EDGE_CHARS.match(span.text[0]) or EDGE_CHARS.match(span.text[-1])):
+        elif edges and (is_edge_char(span.text[0]) or is_edge_char(span.text[-1])):
             problems.append(f"{at}: span starts or ends with whitespace or punctuation")
         if previous is not None and span.start < previous.end:
             problems.append(f"{at}: overlaps [{previous.start}, {previous.end}) {previous.text!r}")
@@ -212,8 +251,36 @@ def check_document(
     return problems
 
 
+@dataclass
+class FolderCheck:
+    """What `annotations check` reports: per task file, its tasks and entities per label; every problem."""
+
+    labels: tuple[str, ...]
+    tasks: dict[str, int] = field(default_factory=dict)  # task file stem → tasks
+    entities: dict[str, Counter] = field(default_factory=dict)  # task file stem → entities per label
+    problems: list[str] = field(default_factory=list)
+
+
+def check_folder(folder: Path, edges: bool = True) -> FolderCheck:
+    """Validate every task file of `folder` (a file that cannot be read is one problem; the others are still checked)."""
+    report = FolderCheck(folder_labels(folder))
+    for path in task_files(folder):
+        try:
+            documents = load_tasks(path)
+        except XiezuoError as error:
+            report.problems.append(str(error))
+            continue
+        report.tasks[path.stem] = len(documents)
+        report.entities[path.stem] = Counter(span.label for document in documents for span in document.spans)
+        for document in documents:
+            report.problems.extend(check_document(document, report.labels, folder.parent, edges=edges))
+    return report
+
+
 def _source_problems(document: Document, project_root: Path, where: str) -> list[str]:
     source = project_root / document.source
+    if not source.resolve().is_relative_to(project_root.resolve()):  # a task file never makes us read elsewhere
+        return [f"{where}: data.source {document.source!r} points outside the project; name a file under {project_root}"]
     try:
         expected = normalise(read_article(source)).text
     except (OSError, XiezuoError) as error:

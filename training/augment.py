@@ -52,8 +52,6 @@ ORG_TYPES = tuple(
     line.strip() for line in (Path(__file__).parent / "data" / "org_types.txt").read_text(encoding="utf-8").splitlines()
     if line.strip() and not line.startswith("#")
 )
-# Last words of organisation types: a name may be any words before one (妇幼保健院, 教师发展中心, 实验学校).
-ORG_HEADS = ("院", "局", "中心", "学校", "医院", "中学", "小学", "所", "站", "馆", "办", "队", "会", "委员会", "公司", "社", "厂", "团")
 AMOUNT_UNITS = ("万元", "亿元", "元", "万余元", "多万元", "余万元", "万")
 # How names of organisations end: keeps the dictionary's `nt` words that are names (教育局), not topics (世界大国).
 ORG_ENDINGS = ("局", "院", "校", "学", "会", "部", "委", "厅", "所", "司", "社", "行", "团", "中心", "办", "馆", "站", "队", "组", "报", "台", "厂", "处", "署", "室")
@@ -120,50 +118,16 @@ MIN_WORD_FREQ = 50  # common dictionary words only: rare entries are often names
 
 
 
-PLACE_ENDINGS = REGION_SUFFIXES + LOCAL_SUFFIXES + ("庄", "屯", "堡", "山", "河")  # 康保县, 万泉庄: places the dictionary tags as names
-COMMON_SURNAMES = 120  # Faker's most frequent surnames: rarer ones (白, 乌) start too many words tagged as names (白沙糖)
-
-
 @lru_cache(maxsize=1)
-def dictionary_names() -> dict[str, list[str]]:
-    """From jieba's dictionary: three-character person names ("PERSON3"), their given-name
-    characters ("GIVEN", as often as they occur), organisation names ("ORG") and common
-    two-character nouns that name things (演武, 牡丹: "WORD")."""
-    from faker.providers.person.zh_CN import Provider
-
-    frequency = jieba_posseg().dt.tokenizer.FREQ
-    surnames = set(sorted(Provider.last_names, key=Provider.last_names.get, reverse=True)[:COMMON_SURNAMES])
-    names: dict[str, list[str]] = defaultdict(list)
-    for word, tag in jieba_posseg().dt.word_tag_tab.items():
-        if not re.fullmatch(r"[\u4e00-\u9fff]+", word):
-            continue
-        if tag == "nr" and len(word) == 3 and word[0] in surnames and not word.endswith(PLACE_ENDINGS):
-            names["PERSON3"].append(word)
-            names["GIVEN"].extend(word[1:])
-        elif tag == "nt" and 3 <= len(word) <= 12 and word.endswith(ORG_ENDINGS):
-            names["ORG"].append(word)
-        elif tag in ("n", "nz") and len(word) == 2 and frequency.get(word, 0) >= MIN_WORD_FREQ:
-            names["WORD"].append(word)
-    return {key: sorted(words) for key, words in names.items()}
+def dictionary_organisations() -> list[str]:
+    """Organisation names from jieba's dictionary (沈阳药科大学, 广东省科技厅): `nt` words that end like a name."""
+    return sorted(
+        word for word, tag in jieba_posseg().dt.word_tag_tab.items()
+        if tag == "nt" and 3 <= len(word) <= 12 and word.endswith(ORG_ENDINGS) and re.fullmatch(r"[\u4e00-\u9fff]+", word)
+    )
 
 
 LEVEL_CHARACTERS = "省市县区州镇乡村盟旗街社"  # kept out of the stems of new names, so 某某镇 never reads as two places
-# One place in five, alone or at the start of an organisation's name, is drawn as a chain (广东广州,
-# 毕节市七星关区妇幼保健院): a prior that chains are common, not a rate measured on any article.
-CHAIN_RATE = 0.2
-# A chain that a one-place shape may grow into: a place and the one it lies in.
-CHAINS = {
-    "short:": ["short:", "short:"],
-    "division:省": ["division:省", "division:市"],
-    "division:市": ["division:省", "division:市"],
-    "division:区": ["division:市", "division:区"],
-    "division:县": ["division:市", "division:县"],
-    "other:镇": ["division:县", "other:镇"],
-    "other:乡": ["division:县", "other:乡"],
-    "other:村": ["other:镇", "other:村"],
-}
-
-
 class RegionShapes:
     """Reads the shape of a region mention and draws another region of that shape."""
 
@@ -179,12 +143,10 @@ class RegionShapes:
         self.one_character = sorted(set(PROVINCE_ABBREVIATIONS) | {name[0] for name in prefecture_names() if name[0] not in "省市县自"})  # not 市辖区
         self.countries = sorted(set(AddressProvider.countries))  # 中国, 美国: a country is a REGION too
         self.regions = list(region_names())
-        self.chains = list(CHAINS.values())  # drawn from for every chain-led organisation: built once
         self.short = sorted(set(self.regions) - self.full)
         self.short_set = set(self.short)
-        # Stems for names cpca does not list: short forms, and ordinary words for towns and villages (马家庄, 硐口).
+        # Stems for names cpca does not list: its short forms.
         self.stems = [name for name in self.short if len(name) <= 3 and not any(char in name for char in LEVEL_CHARACTERS)]
-        self.words = [word for word in dictionary_names()["WORD"] if not any(char in word for char in LEVEL_CHARACTERS)]
         # A name cpca does not list (紫云自治县, 王坪村): a short stem and a level suffix.
         self.other = re.compile(rf"[\u4e00-\u9fff]{{1,4}}?(?:{'|'.join(self.suffixes)})")
 
@@ -227,8 +189,8 @@ class RegionShapes:
                 parts.append(rng.choice(self.by_suffix[suffix]))
             elif kind == "short":
                 parts.append(rng.choice(self.stems))
-            else:  # towns and villages are often named with ordinary words (马家庄, 硐口), not only like counties
-                parts.append((rng.choice(self.stems) if rng.random() < 0.5 else rng.choice(self.words)) + suffix)
+            else:  # a town or village cpca does not list: a stem and its level (王坪村)
+                parts.append(rng.choice(self.stems) + suffix)
         return "".join(parts)
 
     def region(self, mention: str, rng: random.Random) -> str:
@@ -240,19 +202,7 @@ class RegionShapes:
         shape, end = self.parse(mention)
         if not shape or end < len(mention):
             return rng.choice(self.short)
-        return self.draw(self.grow(shape, rng, CHAIN_RATE), rng)
-
-    def grow(self, shape: list[str], rng: random.Random, rate: float) -> list[str]:
-        """One place may come, with probability `rate`, as a chain (广东广州, 廣州市白云區): still one span."""
-        if len(shape) == 1 and rng.random() < rate:
-            return CHAINS.get(shape[0], shape)
-        return shape
-
-    def place(self, rng: random.Random) -> str:
-        """A place to start an organisation's name: one name, or a chain (毕节市七星关区妇幼保健院, 广州天河华康小学)."""
-        if rng.random() < CHAIN_RATE:
-            return self.draw(rng.choice(self.chains), rng)
-        return rng.choice(self.regions)
+        return self.draw(shape, rng)
 
 
 class MentionSampler:
@@ -267,7 +217,7 @@ class MentionSampler:
             for span in document.spans:
                 self.own[span.label].append(span.text)
         self.shapes = RegionShapes()
-        self.dictionary = dictionary_names()
+        self.organisations = dictionary_organisations()
 
     def __call__(self, label: str, gold: str) -> str:
         """A replacement for the gold mention `gold` of `label`."""
@@ -279,21 +229,14 @@ class MentionSampler:
         if label == "ORG":
             shape, end = self.shapes.parse(gold)
             if shape and len(gold) - end >= 2 and rng.random() < 0.6:  # 临夏市医院: a new region, the same or another body
-                place = self.shapes.draw(self.shapes.grow(shape, rng, CHAIN_RATE), rng)
-                return place + (gold[end:] if rng.random() < 0.5 else self.body(rng))
+                return self.shapes.draw(shape, rng) + (gold[end:] if rng.random() < 0.5 else rng.choice(ORG_TYPES))
             draw = rng.random()
             if draw < 0.25:
-                return rng.choice(self.dictionary["ORG"])
+                return rng.choice(self.organisations)
             if draw < 0.4:
                 return self.faker.company()
-            if draw < 0.7:  # a name that is an ordinary word (演武小学, 紫斑牡丹合作社), after a region or not
-                place = self.shapes.place(rng) if rng.random() < 0.5 else ""
-                return place + rng.choice(self.dictionary["WORD"]) + self.body(rng)
-            return self.shapes.place(rng) + self.body(rng)
-        if label == "PERSON":  # as long as the gold name: Faker's are mostly two characters, the seeds' half three
-            if len(gold) in (2, 3) and rng.random() < 0.7:  # the dictionary's names, or a surname and one given character of them
-                name = rng.choice(self.dictionary["PERSON3"])
-                return name if len(gold) == 3 else name[0] + rng.choice(self.dictionary["GIVEN"])
+            return rng.choice(self.shapes.regions) + rng.choice(ORG_TYPES)
+        if label == "PERSON":  # as long as the gold name where Faker has one
             names = (self.faker.name() for _ in range(20))
             return next((name for name in names if len(name) == len(gold)), self.faker.name())
         if rng.random() < 0.5:  # AMOUNT and DATE: the gold's format with new numbers, or one of the seeds' styles
@@ -301,14 +244,6 @@ class MentionSampler:
         if label == "AMOUNT":
             return _amount(rng)
         return _date(rng)  # DATE
-
-    def body(self, rng: random.Random) -> str:
-        """What follows the place in an organisation's name: a type in the seeds' style (人民医院), or, half
-        the time, ordinary words before a type's last word (妇幼 保健 院). Trained on a closed list of types,
-        models read 七星关区教育局 as one ORG but 七星关区 | 妇幼保健院 as a REGION and text."""
-        if rng.random() < 0.5:
-            return rng.choice(ORG_TYPES)
-        return "".join(rng.choice(self.dictionary["WORD"]) for _ in range(rng.randint(1, 2))) + rng.choice(ORG_HEADS)
 
 
 class WordSwapper:
@@ -354,22 +289,13 @@ class WordSwapper:
         return re.sub(r"\d+", lambda match: self._number(match.group(), swapped[match.end() : match.end() + 1]), swapped)
 
     def _number(self, digits: str, after: str) -> str:
-        """A new number for `digits`; unless a date unit follows (3年), some look like the licence and phone
-        numbers of page footers: starting with a year (京ICP备2022015544号), or two joined by a hyphen (B2-20240091)."""
+        """A new number for `digits`: of any length (counts, phone numbers), unless a date unit follows (3年)."""
         if self.rng.random() >= self.rate:
             return digits
         rng = self.rng
         if after in DATE_UNITS:  # a duration keeps its size (3年 → 7年); "" is in every string: before an entity too
-            lead, more = str(rng.randint(1, 9)), (len(digits) - 1, len(digits) - 1)
-        else:
-            draw = rng.random()
-            if draw < 0.3:  # a year first: 京ICP备2022015544号
-                lead, more = str(rng.randint(*YEARS)), (0, 8)
-            elif draw < 0.45:  # a code: B2-20240091
-                return _digits(rng, rng.randint(1, 4)) + "-" + _digits(rng, rng.randint(1, 8))
-            else:
-                lead, more = "", (1, 12)
-        return lead + _digits(rng, rng.randint(*more))
+            return str(rng.randint(1, 9)) + _digits(rng, len(digits) - 1)
+        return _digits(rng, rng.randint(1, 12))
 
 
 def replace_mentions(document: Document, sample: MentionSampler, copy: int, swap: WordSwapper | None = None) -> Document:

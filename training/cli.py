@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
+from contextlib import nullcontext
 from collections import Counter
+from enum import Enum
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Optional
 
+import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from training.display import one_line, plain, printable
+from training.files import atomic_write_text
+from training.importer import DatasetFormat
 from training.errors import XiezuoError
+from training.shipped import default_model_path
+from training.tagging import Engine, OutputFormat, Runtime
 
 app = typer.Typer(
     help="Named-entity recognition for Chinese East–West cooperation news (REGION, ORG, PERSON, AMOUNT, DATE).",
@@ -31,10 +40,34 @@ ls_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(ls_app, name="ls")
-console = Console()
-err_console = Console(stderr=True)
+# Markup and emoji codes off: file names, article text and labels are shown as they are
+# (our own colours come from Text styles); `display.plain` neutralises control characters.
+console = Console(markup=False, emoji=False, highlight=False)
+err_console = Console(stderr=True, markup=False, emoji=False, highlight=False)
 # The shipped model (`make model` rebuilds it from configs/offline-small.yaml), found from any working directory.
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "xiezuo-small"
+DEFAULT_MODEL = default_model_path()
+
+
+class CorpusAction(str, Enum):
+    build = "build"
+    check = "check"
+
+
+class Split(str, Enum):
+    train = "train"
+    dev = "dev"
+    test = "test"
+
+
+class Rank(str, Enum):
+    uncertainty = "uncertainty"
+
+
+class Side(str, Enum):
+    server = "server"
+    local = "local"
+
+
 MAX_LISTED = 50  # problems printed one per line; the rest are counted
 
 
@@ -49,12 +82,22 @@ def quiet_libraries() -> None:
     datasets.disable_progress_bars()
 
 
-def print_error(message: object) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+def print_error(message: object, kind: str = "error") -> None:
+    """One line on standard error; the message is shown as text, never read as Rich markup."""
+    style = "bold red" if kind == "error" else "bold yellow"
+    err_console.print(plain(f"{kind}: ", style) + plain(one_line(message)), highlight=False, soft_wrap=True)
+
+
+def print_ok(message: str, word: str = "ok:") -> None:
+    console.print(plain(f"{word} ", "green") + plain(message), soft_wrap=True)
 
 
 def friendly_errors(command):
-    """Print a XiezuoError as one line and exit 1, instead of a traceback."""
+    """Every failure is one line and exit status 1 (130 when interrupted), never a traceback.
+
+    A XiezuoError says what is wrong and where. Anything else is a bug or an unforeseen input:
+    its type and first line are shown (secrets redacted); XIEZUO_DEBUG=1 shows the traceback.
+    """
 
     @wraps(command)
     def run(*args, **kwargs):
@@ -62,6 +105,17 @@ def friendly_errors(command):
             return command(*args, **kwargs)
         except XiezuoError as error:
             print_error(error)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            print_error("interrupted; finished outputs are complete, nothing half-written was left")
+            raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort, click.exceptions.ClickException):
+            raise
+        except Exception as error:
+            if os.environ.get("XIEZUO_DEBUG"):
+                raise
+            first_line = (str(error).strip().splitlines() or [""])[0]
+            print_error(f"unexpected {type(error).__name__}: {first_line} (XIEZUO_DEBUG=1 shows the traceback)")
             raise typer.Exit(1) from None
 
     return run
@@ -89,10 +143,10 @@ def normalise(
             print_error(error)
             failures += 1
             continue
-        table.add_row(str(path), str(result.raw_length), str(len(result.text)), str(result.raw_length - len(result.text)))
+        table.add_row(plain(path), str(result.raw_length), str(len(result.text)), str(result.raw_length - len(result.text)))
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
-            (out / path.name).write_text(result.text, encoding="utf-8")
+            atomic_write_text(out / path.name, result.text)
     console.print(table)
     if failures:
         raise typer.Exit(1)
@@ -112,39 +166,29 @@ def annotations_check(
 
     Example: `xiezuo-ner annotations check --dir annotations`
     """
-    from training.annotations import check_document, folder_labels, load_tasks, task_files
+    from training.annotations import check_folder
 
-    labels = folder_labels(folder)
-    table = Table("file", "tasks", *labels, "total", title=f"Entities in {folder}")
-    totals: Counter = Counter()
-    problems, tasks = [], 0
-    for path in task_files(folder):
-        try:
-            documents = load_tasks(path)
-        except XiezuoError as error:
-            problems.append(str(error))
-            continue
-        counts = Counter(span.label for document in documents for span in document.spans)
-        for document in documents:
-            problems.extend(check_document(document, labels, folder.parent, edges=edges))
-        tasks += len(documents)
-        totals.update(counts)
-        table.add_row(path.stem, str(len(documents)), *(str(counts[label]) for label in labels), str(sum(counts.values())))
+    report = check_folder(folder, edges)
+    labels, problems = report.labels, report.problems
+    table = Table("file", "tasks", *map(printable, labels), "total", title=plain(f"Entities in {folder}"))
+    for stem, counts in report.entities.items():
+        table.add_row(plain(stem), str(report.tasks[stem]), *(str(counts[label]) for label in labels), str(sum(counts.values())))
+    totals, tasks = sum(report.entities.values(), Counter()), sum(report.tasks.values())
     table.add_row("all", str(tasks), *(str(totals[label]) for label in labels), str(sum(totals.values())), style="bold")
     console.print(table)
     for problem in problems[:MAX_LISTED]:
         print_error(problem)
     if problems:
         more = f" ({len(problems) - MAX_LISTED} more not shown)" if len(problems) > MAX_LISTED else ""
-        err_console.print(f"{len(problems)} problem(s) in {folder}{more}")
+        err_console.print(plain(f"{len(problems)} problem(s) in {folder}{more}"))
         raise typer.Exit(1)
-    console.print(f"[green]ok:[/] {tasks} task(s), {sum(totals.values())} entities, no problems")
+    print_ok(f"{tasks} task(s), {sum(totals.values())} entities, no problems")
 
 
 @app.command("corpus")
 @friendly_errors
 def corpus(
-    action: Annotated[str, typer.Argument(help="build: write the task files; check: only report problems.")] = "build",
+    action: Annotated[CorpusAction, typer.Argument(help="build: write the task files; check: only report problems.")] = CorpusAction.build,
     folder: Annotated[Path, typer.Option("--dir", help="Corpus folder: markup in <dir>/source/*.txt, task files written to <dir>.")] = Path("annotations/corpus"),
 ) -> None:
     """Turn the written corpus's inline markup (`[[广州市|REGION]]`) into Label Studio task files.
@@ -154,22 +198,20 @@ def corpus(
     """
     from training.corpus import build_corpus
 
-    if action not in ("build", "check"):
-        raise XiezuoError(f"unknown action {action!r}: use build or check")
-    counts, problems = build_corpus(folder, check_only=action == "check")
+    counts, problems = build_corpus(folder, check_only=action is CorpusAction.check)
     for problem in problems[:MAX_LISTED]:
         print_error(problem)
     if problems:
         err_console.print(f"{len(problems)} problem(s); nothing written")
         raise typer.Exit(1)
-    verb = "checked" if action == "check" else "wrote"
-    console.print(f"[green]ok:[/] {verb} {', '.join(f'{name} ({count})' for name, count in counts.items())}")
+    verb = "checked" if action is CorpusAction.check else "wrote"
+    print_ok(f"{verb} {', '.join(f'{name} ({count})' for name, count in counts.items())}")
 
 
 @app.command("import")
 @friendly_errors
 def import_(
-    format_: Annotated[str, typer.Argument(metavar="FORMAT", help="cluener, bio, bmes or weibo (BIO with segment digits).")],
+    format_: Annotated[DatasetFormat, typer.Argument(metavar="FORMAT", help="cluener, bio, bmes or weibo (BIO with segment digits).")],
     paths: Annotated[list[Path], typer.Argument(help="Dataset files; each becomes <out>/<file name>.json, one task per sentence.")],
     out: Annotated[Path, typer.Option(help="Folder for the task files and their label_config.xml.")],
     map_: Annotated[list[str], typer.Option("--map", help="SOURCE=TARGET label; unmapped labels are dropped. None given: keep all.")] = [],
@@ -185,42 +227,24 @@ def import_(
     Example: `xiezuo-ner import cluener ../shared/benchmarks/cluener2020/train.json
     ../shared/benchmarks/cluener2020/dev.json --out models/data/cluener --map name=PERSON --map address=REGION`
     """
-    from training.annotations import LABEL_CONFIG, folder_labels
-    from training.importer import import_file, label_config, output_name, parse_mapping, write_tasks
+    from training.importer import import_dataset, parse_mapping
 
-    mapping = parse_mapping(map_)
-    targets = [out / output_name(path) for path in paths]
-    existing = [str(target) for target in targets if target.exists()]
-    if existing and not force:
-        raise XiezuoError(f"{existing[0]} exists; annotations are never overwritten silently (pass --force to replace)")
-    results = [import_file(format_, path, mapping) for path in paths]
-    labels = list(mapping.values()) if mapping else sorted({label for result in results for label in result.kept})
-    labels = list(dict.fromkeys(labels))
-    config_path = out / LABEL_CONFIG
-    if config_path.exists():  # importing into a folder that already names its labels
-        unnamed = sorted(set(labels) - set(folder_labels(out)))
-        if unnamed:
-            raise XiezuoError(f"{config_path} does not name {unnamed}; use another --out or edit it")
-    else:
-        out.mkdir(parents=True, exist_ok=True)
-        config_path.write_text(label_config(labels), encoding="utf-8")
-    table = Table("", *(target.name for target in targets), title=f"Imported into {out}")
-    table.add_row("sentences", *(str(len(result.documents)) for result in results))
-    for label in labels:
-        table.add_row(label, *(str(result.kept[label]) for result in results))
-    for label in sorted({label for result in results for label in result.dropped}):
-        table.add_row(f"dropped: {label}", *(str(result.dropped[label]) for result in results), style="dim")
-    table.add_row("problems", *(str(len(result.problems)) for result in results))
-    problems = 0
-    for path, target, result in zip(paths, targets, results):
-        write_tasks(result.documents, target)
+    done = import_dataset(format_.value, paths, out, parse_mapping(map_), force)
+    table = Table("", *(printable(target.name) for target in done.targets), title=plain(f"Imported into {out}"))
+    table.add_row("sentences", *(str(len(result.documents)) for result in done.results))
+    for label in done.labels:
+        table.add_row(plain(label), *(str(result.kept[label]) for result in done.results))
+    for label in sorted({label for result in done.results for label in result.dropped}):
+        table.add_row(plain(f"dropped: {label}"), *(str(result.dropped[label]) for result in done.results), style="dim")
+    table.add_row("problems", *(str(len(result.problems)) for result in done.results))
+    for path, result in zip(paths, done.results):
         for problem in result.problems[:MAX_LISTED]:
             print_error(problem)
         if len(result.problems) > MAX_LISTED:
-            err_console.print(f"{path}: {len(result.problems) - MAX_LISTED} more problem(s) not shown")
-        problems += len(result.problems)
+            err_console.print(plain(f"{path}: {len(result.problems) - MAX_LISTED} more problem(s) not shown"))
     console.print(table)
-    console.print(f"[green]ok:[/] wrote {len(targets)} task file(s) into {out} (labels: {config_path}); {problems} problem(s) reported above")
+    problems = sum(len(result.problems) for result in done.results)
+    print_ok(f"wrote {len(done.targets)} task file(s) into {out}; {problems} problem(s) reported above")
 
 
 @app.command()
@@ -240,7 +264,7 @@ def train(
     resolved = load_config(config, set_)
     model_dir = train_model(resolved, resume=resume)
     metrics = json.loads((model_dir / "metrics.json").read_text())["dev"]
-    console.print(f"[green]saved[/] {model_dir}  dev micro F1 {metrics['micro']['f1']:.3f}")
+    print_ok(f"{model_dir}  dev micro F1 {metrics['micro']['f1']:.3f}", "saved")
 
 
 @app.command()
@@ -259,38 +283,14 @@ def pretrain(
     from training.pretrain import pretrain as pretrain_encoder
 
     encoder_dir = pretrain_encoder(load_pretrain_config(config, set_))
-    console.print(f"[green]saved[/] {encoder_dir}; use it with --set model.name_or_path={encoder_dir} --set model.from_scratch=null")
-
-
-def _documents_for(model: Path, split: str, data: list[Path]) -> list:
-    from transformers import AutoConfig
-
-    from training.annotations import check_document, load_folders, load_tasks
-    from training.config import load_config
-    from training.dataset import select, tag_labels
-
-    if data:
-        labels = tag_labels(list(AutoConfig.from_pretrained(model).id2label.values()))
-        documents = [document for path in data for document in load_tasks(path)]
-        problems = [problem for document in documents for problem in check_document(document, labels, edges=False)]
-        if problems:
-            raise XiezuoError(f"{len(problems)} annotation problem(s), first: {problems[0]}")
-        return documents
-    config_path = model / "training_config.yaml"
-    if not config_path.is_file():
-        raise XiezuoError(f"{model}: no training_config.yaml to find the {split} split; pass --data FILES")
-    config = load_config(config_path)
-    doc_ids = getattr(config.data.split, split)
-    if not doc_ids:
-        raise XiezuoError(f"{config_path}: the {split} split is empty; pass --data FILES or another --split")
-    return select(load_folders(config.data.annotations)[0], doc_ids)
+    print_ok(f"{encoder_dir}; use it with --set model.name_or_path={encoder_dir} --set model.from_scratch=null", "saved")
 
 
 @app.command()
 @friendly_errors
 def evaluate(
     model: Annotated[Path, typer.Option(help="A trained model folder.")] = DEFAULT_MODEL,
-    split: Annotated[str, typer.Option(help="train, dev or test, from the model's training config.")] = "test",
+    split: Annotated[Split, typer.Option(help="The split of the model's training config to score on.")] = Split.test,
     data: Annotated[list[Path], typer.Option(help="Annotation files to evaluate on instead of a split.")] = [],
     out: Annotated[Optional[Path], typer.Option(help="Report folder (default: <model>/<split>-report).")] = None,
 ) -> None:
@@ -298,23 +298,22 @@ def evaluate(
 
     Example: `xiezuo-ner evaluate --model models/xiezuo-small --split dev`
     """
-    from training.evaluate import evaluate_documents, write_report
+    from training.evaluate import documents_to_score, evaluate_documents
+    from training.report import write_report
 
-    if split not in ("train", "dev", "test"):
-        raise XiezuoError(f"--split must be train, dev or test, not {split!r}")
-    documents = _documents_for(model, split, data)
+    documents = documents_to_score(model, split.value, data)
     report = evaluate_documents(model, documents)
-    paths = write_report(report, out or model / f"{'data' if data else split}-report")
+    paths = write_report(report, out or model / f"{'data' if data else split.value}-report")
     _print_scores(report)
-    console.print("wrote " + ", ".join(map(str, paths)))
+    console.print(plain("wrote " + ", ".join(map(str, paths))), soft_wrap=True)
 
 
 def _print_scores(report: dict) -> None:
-    from training.evaluate import score_rows
+    from training.report import score_rows
 
-    table = Table("label", "support", "model P", "model R", "model F1", "rules F1", title=report["model"])
+    table = Table("label", "support", "model P", "model R", "model F1", "rules F1", title=plain(report["model"]))
     for label, m, r in score_rows(report):
-        table.add_row(label, str(m["support"]), f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", f"{r['f1']:.3f}")
+        table.add_row(plain(label), str(m["support"]), f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", f"{r['f1']:.3f}")
     console.print(table)
 
 
@@ -322,7 +321,7 @@ def _print_scores(report: dict) -> None:
 @friendly_errors
 def cv(
     config: Annotated[Path, typer.Option(help="YAML config; its split is replaced by the folds.")],
-    folds: Annotated[int, typer.Option(help="Number of folds (documents are never split).")] = 5,
+    folds: Annotated[int, typer.Option(min=2, help="Number of folds (documents are never split).")] = 5,
     out: Annotated[Optional[Path], typer.Option(help="Report folder (default: <output_dir>/<run_name>-cv).")] = None,
     dev_fold: Annotated[
         bool, typer.Option(help="Hold the next fold out of training for early stopping, instead of training on all other folds.")
@@ -343,7 +342,7 @@ def cv(
     folder = out or resolved.output_dir / f"{resolved.run_name}-cv"
     report = cross_validate(resolved, folds, folder, dev_fold)
     _print_scores(report)
-    console.print(f"pooled micro F1 {report['systems']['model']['micro']['f1']:.3f}; reports in {folder}")
+    console.print(plain(f"pooled micro F1 {report['systems']['model']['micro']['f1']:.3f}; reports in {folder}"), soft_wrap=True)
 
 
 @app.command()
@@ -355,131 +354,86 @@ def compare(
 
     Example: `xiezuo-ner compare models/xiezuo-small-cv models/xiezuo-small/dev-report`
     """
-    from training.evaluate import compare_table
+    from training.report import compare_table, read_reports
 
-    reports = {}
-    for run in runs:
-        candidates = [run] if run.suffix == ".json" else [run / "report.json", run / "test-report" / "report.json"]
-        path = next((candidate for candidate in candidates if candidate.is_file()), None)
-        if path is None:
-            raise XiezuoError(f"{run}: no report.json (run `xiezuo-ner evaluate` or `cv` first)")
-        reports[str(run)] = json.loads(path.read_text(encoding="utf-8"))
-    rows = compare_table(reports)
-    table = Table(*rows[0], title="F1 per label")
+    rows = compare_table(read_reports(runs))
+    table = Table(*map(printable, rows[0]), title="F1 per label")
     for row in rows[1:]:
-        table.add_row(*row)
+        table.add_row(*map(plain, row))
     console.print(table)
-
-
-def _input_files(paths: list[str]) -> list[Path]:
-    from training.records import text_files
-
-    return text_files(paths)
 
 
 @app.command()
 @friendly_errors
 def tag(
-    paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive *.txt), globs, or - for standard input.")],
+    paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive *.txt), globs, and - for standard input.")],
     model: Annotated[Path, typer.Option(help="A trained model folder (default: the shipped models/xiezuo-small).", show_default=False)] = DEFAULT_MODEL,
-    format_: Annotated[str, typer.Option("--format", help="pretty, json, jsonl, conll, label-studio or html.")] = "pretty",
-    out: Annotated[Optional[Path], typer.Option(help="Write here instead of standard output.")] = None,
-    batch_size: Annotated[int, typer.Option(help="Windows per forward pass.")] = 128,
-    workers: Annotated[int, typer.Option(help="Processes on this machine (threads each: cores // workers).")] = 1,
+    format_: Annotated[OutputFormat, typer.Option("--format", help="How to write the entities (parquet: --out names a folder).")] = OutputFormat.pretty,
+    out: Annotated[Optional[str], typer.Option(help="Write here instead of standard output (never an input); with Ray any path Ray writes (s3://...).")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Windows per forward pass.")] = 128,
+    workers: Annotated[int, typer.Option(min=1, help="Processes on this machine (threads each: cores // workers).")] = 1,
     resume: Annotated[bool, typer.Option(help="Skip ids already complete in --out (jsonl or parquet output).")] = False,
-    engine: Annotated[str, typer.Option(help="local, or ray (Ray Data over a Tagger actor pool; see docs/corpus-tagging.md).")] = "local",
-    runtime: Annotated[str, typer.Option(help="torch, onnx or onnx-int8 (after `xiezuo-ner export --onnx`).")] = "torch",
+    engine: Annotated[Engine, typer.Option(help="local, or ray: Ray Data over a pool of Tagger actors (docs/corpus-tagging.md).")] = Engine.local,
+    runtime: Annotated[Runtime, typer.Option(help="torch, or ONNX Runtime after `xiezuo-ner export --onnx [--int8]`.")] = Runtime.torch,
 ) -> None:
     """Tag raw articles (Traditional or Simplified, any length); offsets point into your text.
 
-    Corpora: JSON lines (`id`, `text`, other fields passed through) or Parquet in, jsonl or parquet out,
-    streamed, resumable, on several processes or on Ray (docs/corpus-tagging.md).
+    A bad input (missing, not UTF-8, binary) is reported in one line, the others are tagged,
+    and the exit status is 1. An empty article has no entities (a warning, exit 0). Text
+    formats write --out aside and rename it into place when the run ends.
+
+    Corpora: JSON lines (`id`, `text`, other fields passed through) or Parquet in, jsonl or parquet
+    out, streamed record by record, resumable (`--resume`), on several processes or on Ray
+    (docs/corpus-tagging.md).
 
     Examples: `xiezuo-ner tag seeds/000_7a95b9ea3265a927.txt`,
     `cat article.txt | xiezuo-ner tag - --format json`, `xiezuo-ner tag articles/ --format jsonl --out tags.jsonl`,
     `xiezuo-ner tag corpus.jsonl --format jsonl --out tagged.jsonl --workers 2 --resume`
     """
-    from training import formats
+    from training.files import atomic_output
     from training.records import input_kind
 
-    if format_ == "parquet" or workers != 1 or resume or engine != "local" or runtime != "torch" or any(input_kind(path) != "text" for path in paths):
-        _tag_corpus(paths, model, format_, out, batch_size, workers, resume, engine, runtime)
+    if format_ is OutputFormat.parquet or workers != 1 or resume or engine is Engine.ray or any(input_kind(path) != "text" for path in paths):
+        _tag_corpus(paths, model, format_.value, out, batch_size, workers, resume, engine, runtime.value)
         return
+    out = Path(out) if out is not None else None
     from training.infer import Tagger
-    from training.text import read_article
+    from training.tagging import ArticleWriter, check_output, expand_inputs, tag_inputs
 
-    if format_ not in formats.FORMATS:
-        raise XiezuoError(f"--format must be one of {', '.join(formats.FORMATS)}, not {format_!r}")
-    tagger = Tagger.from_pretrained(model, batch_size=batch_size)
-    sources = ["-"] if paths == ["-"] else _input_files(paths)
-    if not sources:
+    inputs = expand_inputs(paths)
+    if not inputs:
         raise XiezuoError(f"no input files in {' '.join(paths)}")
-    output = out.open("w", encoding="utf-8") if out else sys.stdout
-    screen = Console(file=output, soft_wrap=True) if format_ == "pretty" else None
-    collected: list[tuple[str, object]] = []
-    failures, characters, entity_counts = 0, 0, Counter()
+    if out is not None:
+        check_output(out, inputs)
+    tagger = Tagger.from_pretrained(model, batch_size=batch_size, runtime=runtime.value)
     started = time.perf_counter()
     progress = Progress(TextColumn("tagging"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err_console, transient=True)
-    with progress:
-        task = progress.add_task("tag", total=len(sources))
-        for source in sources:
-            name = "<stdin>" if source == "-" else str(source)
-            try:
-                text = sys.stdin.read() if source == "-" else read_article(source)
-            except XiezuoError as error:
-                print_error(error)
-                failures += 1
-                progress.advance(task)
-                continue
-            article = tagger(text)
-            characters += len(text)
-            entity_counts.update(entity.label for entity in article.entities)
-            if format_ == "pretty":
-                formats.print_pretty(screen, name, article)
-            elif format_ == "jsonl":
-                output.write(formats.as_jsonl(name, article))
-            elif format_ == "conll":
-                output.write(formats.as_conll(name, article))
-            else:
-                collected.append((name, article))
-            progress.advance(task)
-    if format_ == "json":
-        json.dump([formats.article_json(name, article) for name, article in collected], output, ensure_ascii=False, indent=2)
-        output.write("\n")
-    elif format_ == "label-studio":
-        tasks = [formats.as_label_studio(name, article, tagger.model_version) for name, article in collected]
-        json.dump(tasks, output, ensure_ascii=False, indent=2)
-        output.write("\n")
-    elif format_ == "html":
-        output.write(formats.as_html(collected))
-    if out:
-        output.close()
-    elapsed = time.perf_counter() - started
-    summary = ", ".join(f"{label} {count}" for label, count in sorted(entity_counts.items())) or "none"
-    err_console.print(
-        f"tagged {len(sources) - failures} article(s), {characters} characters, entities: {summary}; "
-        f"{elapsed:.1f}s" + (f"; [bold red]{failures} failed[/]" if failures else ""),
-        highlight=False,
+    with progress, (atomic_output(out) if out else nullcontext(sys.stdout)) as stream:
+        task = progress.add_task("tag", total=len(inputs))
+        writer = ArticleWriter(format_, stream, tagger.model_version)
+        summary = tag_inputs(tagger, inputs, writer, report=print_error, advance=lambda: progress.advance(task))
+        writer.close()
+    counts = ", ".join(f"{label} {count}" for label, count in sorted(summary.entities.items())) or "none"
+    line = plain(
+        f"tagged {summary.articles} article(s), {summary.characters} characters, entities: {counts}; "
+        f"{time.perf_counter() - started:.1f}s"
     )
-    if failures:
+    if summary.failed:
+        line += plain(f"; {len(summary.failed)} failed", "bold red")
+    err_console.print(line, soft_wrap=True)
+    if summary.failed:
         raise typer.Exit(1)
 
 
-def _tag_corpus(paths: list[str], model: Path, format_: str, out: Optional[Path], batch_size: int, workers: int, resume: bool, engine: str, runtime: str) -> None:
+def _tag_corpus(paths: list[str], model: Path, format_: str, out: Optional[str], batch_size: int, workers: int, resume: bool, engine: Engine, runtime: str) -> None:
     """Corpus tagging (training/stream.py, training/ray_engine.py): bad records listed, exit 1 if any."""
     started = time.perf_counter()
-    if engine == "ray":
+    if engine is Engine.ray:
         from training.ray_engine import tag_with_ray
 
-        if resume:
-            raise XiezuoError("--resume works with --engine local; Ray writes a fresh folder per run")
-        if out is None or format_ not in ("jsonl", "parquet"):
-            raise XiezuoError("--engine ray needs --format jsonl or parquet and --out (a folder, local or remote)")
-        tag_with_ray(paths, str(out), format_, model, workers=workers, runtime=runtime, batch_size=batch_size)
-        err_console.print(f"tagged with Ray into {out}; {time.perf_counter() - started:.1f}s", highlight=False)
+        tag_with_ray(paths, out, format_, model, workers=workers, runtime=runtime, batch_size=batch_size, resume=resume)
+        err_console.print(plain(f"tagged with Ray into {out}; {time.perf_counter() - started:.1f}s"), soft_wrap=True)
         return
-    if engine != "local":
-        raise XiezuoError(f"--engine must be local or ray, not {engine!r}")
     from training.stream import tag_corpus
 
     progress = Progress(TextColumn("tagging"), TextColumn("{task.completed} article(s)"), console=err_console, transient=True)
@@ -494,17 +448,19 @@ def _tag_corpus(paths: list[str], model: Path, format_: str, out: Optional[Path]
     with progress:
         task = progress.add_task("tag", total=None)
         summary = tag_corpus(
-            paths, out, format_, model, workers=workers, resume=resume, runtime=runtime, batch_size=batch_size,
+            paths, Path(out) if out is not None else None, format_, model, workers=workers, resume=resume, runtime=runtime, batch_size=batch_size,
             on_bad=report, on_tagged=lambda characters: progress.advance(task),
         )
     counts = ", ".join(f"{label} {count}" for label, count in sorted(summary.entities.items())) or "none"
-    err_console.print(
+    line = plain(
         f"tagged {summary.tagged} record(s), {summary.characters} characters, entities: {counts}; "
         + (f"{summary.resumed} already in {out}; " if resume else "")
         + f"{time.perf_counter() - started:.1f}s"
-        + (f"; [bold red]{summary.bad} bad record(s) skipped[/]" + (f" ({summary.bad - MAX_LISTED} not shown)" if summary.bad > MAX_LISTED else "") if summary.bad else ""),
-        highlight=False,
     )
+    if summary.bad:
+        hidden = f" ({summary.bad - MAX_LISTED} not shown)" if summary.bad > MAX_LISTED else ""
+        line += plain(f"; {summary.bad} bad record(s) skipped{hidden}", "bold red")
+    err_console.print(line, soft_wrap=True)
     if summary.bad:
         raise typer.Exit(1)
 
@@ -525,7 +481,7 @@ def export(
     if not onnx:
         raise XiezuoError("nothing to export: pass --onnx (and --int8 for the quantised copy)")
     for path in export_onnx(model, int8=int8):
-        console.print(f"[green]wrote[/] {path} ({path.stat().st_size / 1e6:.1f} MB)")
+        print_ok(f"{path} ({path.stat().st_size / 1e6:.1f} MB)", "wrote")
 
 
 @ls_app.command("push")
@@ -533,7 +489,7 @@ def export(
 def ls_push(
     paths: Annotated[list[Path], typer.Argument(help="Raw article files, or folders of *.txt.")],
     model: Annotated[Optional[Path], typer.Option(help="Pre-annotate with this model's predictions.")] = None,
-    rank: Annotated[Optional[str], typer.Option(help="`uncertainty`: the tasks the model is least sure of come first.")] = None,
+    rank: Annotated[Optional[Rank], typer.Option(help="`uncertainty`: the tasks the model is least sure of come first.")] = None,
     project: Annotated[str, typer.Option(help="Project title; created with the five-label config if missing.")] = "xiezuo-ner",
 ) -> None:
     """Import articles as tasks (normalised text, doc id, raw file name); re-pushing never duplicates.
@@ -542,15 +498,15 @@ def ls_push(
     """
     from training.labelstudio import connect, push
 
-    if rank not in (None, "uncertainty"):
-        raise XiezuoError(f"--rank takes only 'uncertainty', not {rank!r}")
     if rank and model is None:
         raise XiezuoError("--rank uncertainty needs --model: the ranking comes from the model's scores")
-    files = _input_files([str(path) for path in paths])
-    result = push(connect(), files, project, model=model, rank=rank)
+    from training.tagging import STDIN, expand_inputs
+
+    files = [Path(item) for item in expand_inputs([str(path) for path in paths]) if item != STDIN]
+    result = push(connect(), files, project, model=model, rank=rank.value if rank else None)
     for line in result.failed:
         print_error(line)
-    console.print(f"project {project!r}: imported {len(result.imported)}, already there {len(result.skipped)}, failed {len(result.failed)}")
+    console.print(plain(f"project {project!r}: imported {len(result.imported)}, already there {len(result.skipped)}, failed {len(result.failed)}"))
     if result.failed:
         raise typer.Exit(1)
 
@@ -560,7 +516,7 @@ def ls_push(
 def ls_pull(
     folder: Annotated[Path, typer.Option("--dir", help="Annotation folder to merge into.")] = Path("annotations"),
     project: Annotated[str, typer.Option(help="Project title.")] = "xiezuo-ner",
-    prefer: Annotated[Optional[str], typer.Option(help="On a conflict with local gold: `server` or `local`.")] = None,
+    prefer: Annotated[Optional[Side], typer.Option(help="On a conflict with local gold: which side wins.")] = None,
 ) -> None:
     """Export the project's annotations, validate them, merge them into annotations/.
 
@@ -572,16 +528,14 @@ def ls_pull(
     """
     from training.labelstudio import connect, pull
 
-    if prefer not in (None, "server", "local"):
-        raise XiezuoError(f"--prefer takes server or local, not {prefer!r}")
-    result = pull(connect(), project, folder, prefer)
+    result = pull(connect(), project, folder, prefer.value if prefer else None)
     for problem in result.problems:
         print_error(problem)
     if result.problems:
         err_console.print(f"{len(result.problems)} problem(s) in the export; nothing merged")
         raise typer.Exit(1)
     for conflict in result.conflicts:
-        err_console.print(f"[bold yellow]conflict:[/] {conflict}", highlight=False, soft_wrap=True)
+        print_error(conflict, "conflict")
     console.print(
         f"written {len(result.written)}, unchanged {len(result.unchanged)}, kept local {len(result.kept_local)}, "
         f"conflicting spans {len(result.conflicts)}"

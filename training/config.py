@@ -17,7 +17,7 @@ from training.errors import XiezuoError
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # `epochs: .inf` is an error, not a run that never ends
 
 
 class SplitConfig(Strict):
@@ -120,24 +120,49 @@ def _set_dotted(tree: dict, dotted_key: str, value: object) -> None:
     node[leaf] = value
 
 
+class UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, but a key given twice in one mapping is an error (plain YAML keeps the last silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"key {key!r} appears twice", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def parse_yaml(text: str, where: str) -> object:
+    """Safe YAML with unique keys; a syntax error is one line naming `where`, line and column."""
+    try:
+        return yaml.load(text, Loader=UniqueKeyLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        at = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise XiezuoError(f"{where}: invalid YAML{at}: {problem}") from None
+
+
 def parse_overrides(overrides: list[str]) -> dict[str, object]:
     parsed = {}
     for override in overrides:
         key, sep, value = override.partition("=")
-        if not sep or not key:
+        if not sep or not key.strip():
             raise XiezuoError(f"override {override!r} is not of the form section.key=value")
-        parsed[key.strip()] = yaml.safe_load(value)
+        parsed[key.strip()] = parse_yaml(value, f"--set {override}")
     return parsed
 
 
 def load_yaml(path: Path, overrides: list[str] | None = None) -> dict:
     """The YAML mapping in `path` with dotted overrides applied."""
     try:
-        tree = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise XiezuoError(f"{path}: not UTF-8 (byte {error.start})") from None
     except OSError as error:
-        raise XiezuoError(f"{path}: cannot read config ({error.strerror})") from None
-    except yaml.YAMLError as error:
-        raise XiezuoError(f"{path}: invalid YAML: {error}".replace("\n", " ")) from None
+        raise XiezuoError(f"{path}: cannot read config ({error.strerror or type(error).__name__})") from None
+    tree = parse_yaml(text, str(path))
     if not isinstance(tree, dict):
         raise XiezuoError(f"{path}: a config is a mapping of sections")
     for key, value in parse_overrides(overrides or []).items():

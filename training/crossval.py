@@ -11,13 +11,15 @@ development set can still stop training early. No document is ever in train and 
 from __future__ import annotations
 
 import json
+import statistics
 import time
 from pathlib import Path
 
-from training.annotations import Document, load_folders
+from training.annotations import Document, Span, load_folders
 from training.config import Config, SplitConfig
 from training.dataset import folds, select
-from training.evaluate import evaluate_documents, pooled_report, write_report
+from training.evaluate import build_report, evaluate_documents
+from training.report import write_report
 from training.train import train
 
 
@@ -62,4 +64,42 @@ def cross_validate(config: Config, k: int, folder: Path, dev: bool = False, prog
     report["train_seconds_per_fold"] = timings
     write_report(report, folder)
     (folder / "cv_config.json").write_text(json.dumps({"folds": k, "dev_fold": dev, "config": config.model_dump(mode="json")}, indent=2) + "\n")
+    return report
+
+
+def pooled_report(fold_reports: list[dict], documents_by_fold: list[list[Document]], model_name: str) -> dict:
+    """Pool per-fold predictions into one report, and add per-fold figures with mean ± std."""
+    documents = [document for fold in documents_by_fold for document in fold]
+    predictions = [
+        [Span(s["start"], s["end"], s["label"], s["text"]) for s in fold_report["predictions"][document.doc_id]["model"]]
+        for fold_report, fold in zip(fold_reports, documents_by_fold)
+        for document in fold
+    ]
+    labels = tuple(fold_reports[0]["labels"])
+    report = build_report(documents, predictions, model_name, labels)
+    report["folds"] = [
+        {
+            "fold": index,
+            "test": fold_report["documents"],
+            "model_micro_f1": fold_report["systems"]["model"]["micro"]["f1"],
+            "rules_micro_f1": fold_report["systems"]["rules"]["micro"]["f1"],
+            "per_label": {
+                system: {label: fold_report["systems"][system]["per_label"][label]["f1"] for label in labels}
+                for system in ("model", "rules")
+            },
+        }
+        for index, fold_report in enumerate(fold_reports)
+    ]
+    summary = {}
+    for label in (*labels, "micro"):
+        values = {}
+        for system in ("model", "rules"):
+            figures = [
+                fold["systems"][system]["micro"]["f1"] if label == "micro" else fold["systems"][system]["per_label"][label]["f1"]
+                for fold in fold_reports
+            ]
+            values[f"{system}_mean"] = round(statistics.fmean(figures), 4)
+            values[f"{system}_std"] = round(statistics.pstdev(figures), 4)
+        summary[label] = values
+    report["fold_summary"] = summary
     return report

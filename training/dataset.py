@@ -1,7 +1,7 @@
 """Annotated documents → character tags → windows of token ids → a `datasets.Dataset`.
 
 Token *i* of a window is character *i* of that stretch of text (see
-`modeling.CharVocab`); windows prefer to end at a sentence end and never cut a
+`vocab.CharVocab`); windows prefer to end at a sentence end and never cut a
 gold entity. Splits are by document, never by window.
 """
 
@@ -12,6 +12,7 @@ import json
 import os
 import random
 import shutil
+from functools import lru_cache
 from pathlib import Path
 
 import datasets
@@ -19,55 +20,12 @@ import datasets
 from training.annotations import Document, Span
 from training.errors import XiezuoError
 from training.lexicon import Lexicon
-from training.modeling import CharVocab
+from training.tags import char_tags
 from training.text import simplified_view
+from training.vocab import CharVocab
 
 SENTENCE_ENDS = set("。！？；!?;\n")
 IGNORE_INDEX = -100  # positions the loss and metrics skip ([CLS], [SEP], padding)
-
-
-def tag_names(scheme: str, labels: tuple[str, ...]) -> list[str]:
-    """All tags of a scheme, "O" first: BIO → O, B-REGION, I-REGION, ...; BIOES adds E- and S-."""
-    prefixes = "BI" if scheme == "BIO" else "BIES"
-    return ["O"] + [f"{prefix}-{label}" for label in labels for prefix in prefixes]
-
-
-def tag_labels(tags: list[str]) -> tuple[str, ...]:
-    """The labels behind a tag list, in order: the inverse of `tag_names`."""
-    return tuple(dict.fromkeys(tag.partition("-")[2] for tag in tags if tag != "O"))
-
-
-def char_tags(length: int, spans: list[Span], scheme: str) -> list[str]:
-    tags = ["O"] * length
-    for span in spans:
-        size = span.end - span.start
-        if scheme == "BIOES" and size == 1:
-            tags[span.start] = f"S-{span.label}"
-            continue
-        tags[span.start] = f"B-{span.label}"
-        for position in range(span.start + 1, span.end):
-            tags[position] = f"I-{span.label}"
-        if scheme == "BIOES":
-            tags[span.end - 1] = f"E-{span.label}"
-    return tags
-
-
-def spans_from_tags(tags: list[str], text: str) -> list[Span]:
-    """Decode BIO or BIOES tags leniently: an I-/E- that does not continue an entity starts one."""
-    spans: list[Span] = []
-    start, label = None, None
-    for position, tag in enumerate(list(tags) + ["O"]):
-        prefix, _, tag_label = tag.partition("-")
-        continues = prefix in ("I", "E") and label == tag_label and start is not None
-        if not continues and start is not None:
-            spans.append(Span(start, position, label, text[start:position]))
-            start, label = None, None
-        if prefix in ("B", "S") or (prefix in ("I", "E") and not continues):
-            start, label = position, tag_label
-        if prefix in ("E", "S") and start is not None:
-            spans.append(Span(start, position + 1, label, text[start : position + 1]))
-            start, label = None, None
-    return spans
 
 
 def windows(length: int, max_chars: int, overlap: int, text: str = "", spans: list[Span] = ()) -> list[tuple[int, int]]:
@@ -130,6 +88,19 @@ def cache_dir() -> Path:
     return Path(os.environ.get("XIEZUO_CACHE", Path.home() / ".cache" / "xiezuo-ner")) / "datasets"
 
 
+# The modules whose code turns documents into windows; augmented copies arrive as documents, hashed by content.
+WINDOW_CODE = ("dataset.py", "tags.py", "text.py", "vocab.py", "lexicon.py")
+
+
+@lru_cache(maxsize=1)
+def window_code_hash() -> str:
+    """A hash of the code that makes windows: a change to it never reuses cached windows."""
+    digest = hashlib.sha256()
+    for name in WINDOW_CODE:
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def data_hash(documents: list[Document], vocab: CharVocab, settings: dict) -> str:
     """A hash of everything a dataset is built from: texts, spans, vocabulary and window settings."""
     digest = hashlib.sha256()
@@ -144,7 +115,7 @@ def build_dataset(
     documents: list[Document], vocab: CharVocab, tags: list[str], scheme: str, max_length: int, overlap: int, lexicon: Lexicon | None = None
 ) -> datasets.Dataset:
     """Windows of all `documents`, labelled with indices into `tags`, cached on disk under a hash of the inputs and settings."""
-    settings = {"tags": tags, "scheme": scheme, "max_length": max_length, "overlap": overlap, "version": 3,
+    settings = {"tags": tags, "scheme": scheme, "max_length": max_length, "overlap": overlap, "code": window_code_hash(),
                 "lexicon": lexicon.fingerprint if lexicon is not None else None}
     path = cache_dir() / data_hash(documents, vocab, settings)
     if path.is_dir():

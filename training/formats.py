@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-import html
 import json
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from training.annotations import Span
-from training.dataset import char_tags
-from training.evaluate import label_colours
-from training.infer import TaggedArticle
-from training.labelstudio import prediction_json
+from training.annotations import Span, prediction_json
+from training.display import plain, printable
+from training.labels import label_colours
+from training.render import marked_segments, render
+from training.tags import char_tags
+from training.text import normalise
+
+if TYPE_CHECKING:
+    from training.infer import TaggedArticle
 
 FORMATS = ("pretty", "json", "jsonl", "conll", "label-studio", "html")
+STDIN = "<stdin>"
 
 
 def article_json(name: str, article: TaggedArticle) -> dict:
@@ -39,42 +47,39 @@ def as_conll(name: str, article: TaggedArticle) -> str:
 
 
 def as_label_studio(name: str, article: TaggedArticle, model_version: str) -> dict:
-    """A task with the model's spans as a prediction (score, model_version), ready to import."""
-    return {"data": {"text": article.text, "source": name}, "predictions": [prediction_json(article.entities, model_version)]}
+    """A task as `ls push` makes one, so it passes `annotations check` once accepted: the normalised text, doc id and
+    raw file name in `data`, the model's spans on that text as a prediction. `data.raw_offsets` keeps, for each
+    predicted span in order, its [start, end) in the raw article (the offsets `tag` prints in the other formats)."""
+    normalised = normalise(article.text)
+    entities = []
+    for entity in article.entities:  # every entity starts and ends on a character the normaliser kept
+        start = int(np.searchsorted(normalised.raw_offsets, entity.start))
+        end = int(np.searchsorted(normalised.raw_offsets, entity.end - 1)) + 1
+        entities.append(replace(entity, start=start, end=end, text=normalised.text[start:end]))
+    data = {"text": normalised.text, "doc_id": "stdin" if name == STDIN else Path(name).stem}
+    if name != STDIN:
+        data["source"] = name
+    data["raw_offsets"] = [[entity.start, entity.end] for entity in article.entities]
+    return {"data": data, "predictions": [prediction_json(entities, model_version)]}
 
 
 def as_html(items: list[tuple[str, TaggedArticle]]) -> str:
     colours = label_colours(sorted({entity.label for _, article in items for entity in article.entities}))
-    sections = []
-    for name, article in items:
-        parts, position = [], 0
-        for entity in article.entities:
-            parts.append(html.escape(article.text[position : entity.start]))
-            parts.append(
-                f'<mark data-label="{entity.label}" style="--c:{colours[entity.label]}" title="{entity.label} {entity.score:.2f}">'
-                f"{html.escape(entity.text)}<sub>{entity.label}</sub></mark>"
-            )
-            position = entity.end
-        parts.append(html.escape(article.text[position:]))
-        sections.append(f"<section><h2>{html.escape(name)}</h2><p>{''.join(parts)}</p></section>")
-    return f"""<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>xiezuo-ner</title>
-<style>body {{ font-family: sans-serif; margin: 1.5em; }} p {{ white-space: pre-wrap; line-height: 1.9; }}
-mark {{ background: color-mix(in srgb, var(--c) 18%, white); border-bottom: 2px solid var(--c); }}
-mark sub {{ font-size: 8px; color: var(--c); }}</style></head><body>{''.join(sections)}</body></html>
-"""
-
-
-RICH_STYLES = {"REGION": "bold green", "ORG": "bold blue", "PERSON": "bold red", "AMOUNT": "bold dark_orange", "DATE": "bold magenta"}
+    articles = [
+        {"name": name, "segments": marked_segments(article.text, [entity.to_dict() for entity in article.entities])} for name, article in items
+    ]
+    return render("tagged.html", articles=articles, colours=colours)
 
 
 def print_pretty(console: Console, name: str, article: TaggedArticle) -> None:
     """The article with entities coloured by type, then a table of the entities."""
-    console.rule(name)
-    text = Text(article.text)
+    styles = {label: f"bold {colour}" for label, colour in label_colours(sorted({entity.label for entity in article.entities})).items()}
+    console.rule(plain(name))
+    text = Text(printable(article.text))  # escape sequences in an article must not reach the terminal
     for entity in article.entities:
-        text.stylize(RICH_STYLES.get(entity.label, "bold"), entity.start, entity.end)
+        text.stylize(styles[entity.label], entity.start, entity.end)
     console.print(text)
     table = Table("label", "text", "start", "end", "score", title=f"{len(article.entities)} entities")
     for entity in article.entities:
-        table.add_row(Text(entity.label, style=RICH_STYLES.get(entity.label, "bold")), entity.text, str(entity.start), str(entity.end), f"{entity.score:.2f}")
+        table.add_row(plain(entity.label, styles[entity.label]), plain(entity.text), str(entity.start), str(entity.end), f"{entity.score:.2f}")
     console.print(table)

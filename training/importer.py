@@ -20,13 +20,23 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from training.annotations import LABEL_CONFIG, Document, Span, task_json
+from training.annotations import LABEL_CONFIG, Document, Span, folder_labels, task_json
 from training.errors import XiezuoError
+from training.files import atomic_write_text
+from training.tags import Irregularity, spans_from_tags
 
-FORMATS = ("cluener", "bio", "bmes", "weibo")
+class DatasetFormat(str, Enum):
+    cluener = "cluener"  # CLUENER2020 JSON lines
+    bio = "bio"  # one character and its tag per line, blank line between sentences
+    bmes = "bmes"
+    weibo = "weibo"  # BIO with a segment digit after each character
+
+
+FORMATS = tuple(form.value for form in DatasetFormat)
 TAGGED_LINE = re.compile(r"^(\S+)[ \t]+(\S+)$")
 SEGMENT_TOKEN = re.compile(r"^(.)\ufffd*\d+$")  # Weibo: character, segment position (damaged emoji keep a U+FFFD)
 PREFIXES = {"bio": "BI", "weibo": "BI", "bmes": "BMES"}
@@ -134,31 +144,16 @@ def read_tagged(path: Path, form: str, mapping: dict[str, str] | None, result: I
             result.problems.append(f"{path}:{number}: {problem} (sentence from line {first_line} skipped)")
             continue
         text = "".join(token[0] for _, token, _ in lines)
-        spans: list[Span] = []
-        start, label = None, None
-
-        def close(end: int) -> None:
-            spans.append(Span(start, end, label, text[start:end]))
-
-        for position, (number, _, tag) in enumerate(lines):
-            prefix, _, tag_label = tag.partition("-")
-            continues = prefix in ("I", "M", "E") and start is not None and tag_label == label
-            if start is not None and not continues:
-                if form == "bmes":
-                    result.problems.append(f"{path}:{number - 1}: {label} entity not closed by E- (read as ending there)")
-                close(position)
-                start, label = None, None
-            if prefix in ("B", "S") or (prefix in ("I", "M", "E") and not continues):
-                if prefix in ("I", "M", "E"):
-                    result.problems.append(f"{path}:{number}: {tag} does not continue an entity (read as its start)")
-                start, label = position, tag_label
-            if prefix in ("E", "S"):
-                close(position + 1)
-                start, label = None, None
-        if start is not None:
-            if form == "bmes":
-                result.problems.append(f"{path}:{lines[-1][0]}: {label} entity not closed by E- before the sentence end (read as ending there)")
-            close(len(text))
+        irregularities: list[Irregularity] = []
+        spans = spans_from_tags([tag for _, _, tag in lines], text, irregularities)
+        for irregularity in irregularities:
+            number = lines[irregularity.position][0]
+            if irregularity.kind == "stray":
+                result.problems.append(f"{path}:{number}: {irregularity.tag} does not continue an entity (read as its start)")
+            elif form == "bmes":  # BIO and Weibo entities end without an E- tag
+                before = " before the sentence end" if irregularity.position == len(lines) - 1 else ""
+                label = irregularity.tag.partition("-")[2]
+                result.problems.append(f"{path}:{number}: {label} entity not closed by E-{before} (read as ending there)")
         result.documents.append(Document(f"{path.name}-{first_line}", text, _keep(result, spans, mapping, f"{path}:{first_line}")))
 
 
@@ -190,4 +185,36 @@ def label_config(labels: list[str]) -> str:
 
 
 def write_tasks(documents: list[Document], path: Path) -> None:
-    path.write_text(json.dumps([task_json(document) for document in documents], ensure_ascii=False) + "\n", encoding="utf-8")
+    atomic_write_text(path, json.dumps([task_json(document) for document in documents], ensure_ascii=False) + "\n")
+
+
+@dataclass
+class DatasetImport:
+    targets: list[Path]  # one task file per input file
+    results: list[ImportResult]
+    labels: list[str]  # the labels the task files use, as named in the folder's label config
+
+
+def import_dataset(form: str, paths: list[Path], out: Path, mapping: dict[str, str], force: bool = False) -> DatasetImport:
+    """Convert dataset files into task files in `out`, with a label config naming their labels.
+
+    Existing task files are replaced only with `force`; a folder whose label config lacks
+    one of the labels is refused before anything is written.
+    """
+    targets = [out / output_name(path) for path in paths]
+    existing = [str(target) for target in targets if target.exists()]
+    if existing and not force:
+        raise XiezuoError(f"{existing[0]} exists; annotations are never overwritten silently (pass --force to replace)")
+    results = [import_file(form, path, mapping) for path in paths]
+    labels = list(dict.fromkeys(mapping.values())) if mapping else sorted({label for result in results for label in result.kept})
+    config_path = out / LABEL_CONFIG
+    if config_path.exists():  # importing into a folder that already names its labels
+        unnamed = sorted(set(labels) - set(folder_labels(out)))
+        if unnamed:
+            raise XiezuoError(f"{config_path} does not name {unnamed}; use another --out or edit it")
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(config_path, label_config(labels))
+    for result, target in zip(results, targets):
+        write_tasks(result.documents, target)
+    return DatasetImport(targets, results, labels)

@@ -17,7 +17,6 @@ furthest from an edge, so an entity on a window edge is found once, whole)
 from __future__ import annotations
 
 import logging
-import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
@@ -26,10 +25,16 @@ import numpy as np
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from training.dataset import encode_window, spans_from_tags, tag_labels, windows
+from training.annotations import trim_edges
+from training.errors import XiezuoError
+from training.tagging import Runtime
+from training.dataset import encode_window, windows
 from training.lexicon import default_lexicon
-from training.modeling import CharVocab, load_trained
+from training.modeling import character_positions, crf_view, load_trained
+from training.shipped import check_model_folder
+from training.tags import spans_from_tags, tag_labels
 from training.text import normalise, simplified_view
+from training.vocab import CharVocab
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -37,7 +42,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 DEFAULT_OVERLAP = 64  # characters; an entity cut by one window is whole in its neighbour
 SORT_BATCHES = 8  # windows are sorted by length within this many batches: less padding, memory still bounded
-RUNTIMES = ("torch", "onnx", "onnx-int8")  # onnx runs <model>/model.onnx, onnx-int8 <model>/model.int8.onnx
+RUNTIMES = tuple(runtime.value for runtime in Runtime)
 
 
 @dataclass(frozen=True)
@@ -52,24 +57,18 @@ class Entity:
         return asdict(self)
 
 
+UNKNOWN_WARNING_SHARE = 0.3  # above this share of unknown characters, an article's entities are unreliable
+
+
 @dataclass(frozen=True)
 class TaggedArticle:
     text: str
     entities: list[Entity]
+    unknown_share: float = 0.0  # of its non-space characters, the share the model's vocabulary does not know
 
-
-def trim_punctuation(text: str, start: int, end: int) -> tuple[int, int]:
-    """`[start, end)` without punctuation or spaces at its edges: the spec keeps them outside every span
-    (时间:2023-10-26 → 2023-10-26), and a model trained from scratch sometimes takes one in."""
-
-    def outside(char: str) -> bool:
-        return char.isspace() or unicodedata.category(char).startswith(("P", "Z"))
-
-    while start < end and outside(text[start]):
-        start += 1
-    while end > start and outside(text[end - 1]):
-        end -= 1
-    return start, end
+    @property
+    def mostly_unknown(self) -> bool:
+        return self.unknown_share > UNKNOWN_WARNING_SHARE
 
 
 def pick_device(requested: str | None = None) -> torch.device:
@@ -96,6 +95,8 @@ class Tagger:
         device: str | None = None,
         session: onnxruntime.InferenceSession | None = None,
     ):
+        if batch_size < 1:
+            raise XiezuoError(f"batch size must be at least 1, not {batch_size}")
         self.device = pick_device(device) if session is None else torch.device("cpu")
         self.session = session  # ONNX Runtime computes the emissions; the CRF still decodes them here
         self.model = model.to(self.device).eval()
@@ -114,6 +115,7 @@ class Tagger:
 
     @classmethod
     def from_pretrained(cls, path: str | Path, batch_size: int = 128, device: str | None = None, runtime: str = "torch") -> "Tagger":
+        check_model_folder(Path(path))
         tokenizer, model = load_trained(Path(path))
         session = None
         if runtime != "torch":
@@ -135,8 +137,13 @@ class Tagger:
             for entity in entities:
                 start, end = item.to_raw(entity.start, entity.end)
                 mapped.append(Entity(start, end, entity.label, raw[start:end], entity.score))
-            articles.append(TaggedArticle(raw, mapped))
+            articles.append(TaggedArticle(raw, mapped, self.unknown_share(item.text)))
         return articles
+
+    def unknown_share(self, text: str) -> float:
+        """The share of `text`'s non-space characters that the vocabulary maps to [UNK]."""
+        ids = [self.vocab.char_id(char) for char in simplified_view(text) if not char.isspace()]
+        return sum(index == self.vocab.unk_id for index in ids) / len(ids) if ids else 0.0
 
     def predict_normalised(self, texts: list[str]) -> list[list[Entity]]:
         """Entities with offsets into already-normalised texts (gold documents are stored normalised)."""
@@ -156,7 +163,8 @@ class Tagger:
         for text, tags, probs in zip(texts, char_tags, char_probs):
             entities = []
             for span in spans_from_tags([self.tag_names[tag] for tag in tags], text):
-                start, end = trim_punctuation(text, span.start, span.end)
+                # The spec keeps punctuation outside spans; a model trained from scratch sometimes takes one in.
+                start, end = trim_edges(text, span.start, span.end)
                 if start < end:
                     entities.append(Entity(start, end, span.label, text[start:end], round(float(probs[start:end].mean()), 4)))
             results.append(entities)
@@ -197,11 +205,10 @@ class Tagger:
         else:
             with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.autocast):
                 logits = self.model(**inputs).logits.float()  # (B, L, T)
-        probabilities = logits.softmax(-1)[:, 1:]  # drop [CLS]; character i is position i
-        mask = inputs["attention_mask"][:, 2:].bool()  # one shorter: drops [SEP] too
-        mask = torch.cat([mask, torch.zeros_like(mask[:, :1])], dim=1)
+        emissions, mask = crf_view(logits, character_positions(inputs["attention_mask"]))  # character i is position i
+        probabilities = emissions.softmax(-1)
         if self.use_crf:
-            tags = self.model.crf.decode(logits[:, 1:], mask)
+            tags = self.model.crf.decode(emissions, mask)
         else:
             tags = probabilities.argmax(-1)
         chosen = probabilities.gather(2, tags.unsqueeze(2)).squeeze(2)
@@ -214,7 +221,7 @@ class Tagger:
 def window_size(config) -> tuple[int, int]:
     """(characters per window, overlap) as in training; models trained elsewhere get the position limit."""
     max_chars = min(getattr(config, "window_max_length", 512), config.max_position_embeddings) - 2
-    return max_chars, min(getattr(config, "window_overlap", DEFAULT_OVERLAP), max_chars // 4)
+    return max_chars, getattr(config, "window_overlap", min(DEFAULT_OVERLAP, max_chars // 4))
 
 
 def pad_batch(examples: list[dict[str, list[int]]], pad_id: int, device: torch.device) -> dict[str, torch.Tensor]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import wraps
 from pathlib import Path
 
 from training.annotations import (
@@ -20,13 +21,15 @@ from training.annotations import (
     check_document,
     labels_from_xml,
     load_task_file,
+    prediction_json,
     save_document,
 )
 from training.errors import XiezuoError
+from training.files import atomic_write_text
+from training.labels import PROJECT_LABEL_CONFIG
 from training.text import normalise, read_article
 
 DEFAULT_PROJECT = "xiezuo-ner"
-PROJECT_LABEL_CONFIG = Path(__file__).resolve().parent.parent / "annotations" / LABEL_CONFIG
 
 
 def connect():
@@ -51,6 +54,29 @@ def connect():
     return client
 
 
+def server_errors(function):
+    """Any failure of the SDK or HTTP layer becomes one line with the HTTP status only.
+
+    Never the exception's text: it carries the server's reply, and a server or proxy that
+    echoes request headers would put `Authorization: Token …` on the screen.
+    """
+
+    @wraps(function)
+    def call(*args, **kwargs):
+        from label_studio_sdk.core.api_error import ApiError
+
+        try:
+            return function(*args, **kwargs)
+        except XiezuoError:
+            raise
+        except ApiError as error:
+            raise XiezuoError(f"Label Studio answered HTTP {error.status_code} during {function.__name__}; see the server's log") from None
+        except Exception as error:  # httpx transport errors, a reply that is not the JSON the SDK expects
+            raise XiezuoError(f"talking to Label Studio failed during {function.__name__} ({type(error).__name__})") from None
+
+    return call
+
+
 def find_or_create_project(client, title: str):
     for project in client.projects.list():
         if project.title == title:
@@ -69,25 +95,7 @@ class PushResult:
     failed: list[str] = field(default_factory=list)  # one line each
 
 
-def prediction_json(entities: list, model_version: str) -> dict:
-    """Label Studio's prediction for a task: one labels region per entity, each with its score."""
-    scores = [entity.score for entity in entities]
-    return {
-        "model_version": model_version,
-        "score": round(min(scores), 4) if scores else 1.0,  # the least sure entity speaks for the task
-        "result": [
-            {
-                "from_name": FROM_NAME,
-                "to_name": TO_NAME,
-                "type": "labels",
-                "score": entity.score,
-                "value": {"start": entity.start, "end": entity.end, "text": entity.text, "labels": [entity.label]},
-            }
-            for entity in entities
-        ],
-    }
-
-
+@server_errors
 def push(client, paths: list[Path], title: str, model: Path | None = None, rank: str | None = None) -> PushResult:
     """Import articles (normalised) as tasks, with predictions when a model is given; skips doc ids already there."""
     project = find_or_create_project(client, title)
@@ -104,6 +112,9 @@ def push(client, paths: list[Path], title: str, model: Path | None = None, rank:
         except XiezuoError as error:
             result.failed.append(str(error))
             continue
+        if not text.strip():
+            result.failed.append(f"{path}: empty article; nothing to annotate")
+            continue
         tasks.append({"data": {"text": text, "doc_id": doc_id, "source": str(path)}})
         present.add(doc_id)
     if model is not None and tasks:
@@ -115,7 +126,11 @@ def push(client, paths: list[Path], title: str, model: Path | None = None, rank:
     if rank == "uncertainty":  # Label Studio serves tasks in import order: least sure first
         tasks.sort(key=lambda task: task["predictions"][0]["score"] if task.get("predictions") else 1.0)
     if tasks:
-        client.projects.import_tasks(id=project.id, request=tasks, return_task_ids=True)
+        answer = client.projects.import_tasks(id=project.id, request=tasks, return_task_ids=True)
+        # Community edition counts the tasks it imported; other editions queue the import and return its id.
+        count, queued = getattr(answer, "task_count", None), getattr(answer, "import_", None)
+        if (count is None and queued is None) or (count is not None and count != len(tasks)):
+            raise XiezuoError(f"Label Studio reported {count} task(s) imported of {len(tasks)} sent; check project {title!r}")
     result.imported = [task["data"]["doc_id"] for task in tasks]
     return result
 
@@ -173,6 +188,7 @@ def _conflict_lines(doc_id: str, local: Document, server: Document) -> list[str]
     return sorted(lines)
 
 
+@server_errors
 def pull(client, title: str, folder: Path, prefer: str | None = None) -> PullResult:
     """Validate the project's annotations and merge them into `folder`.
 
@@ -192,7 +208,7 @@ def pull(client, title: str, folder: Path, prefer: str | None = None) -> PullRes
         return result
     folder.mkdir(parents=True, exist_ok=True)
     if not (folder / LABEL_CONFIG).exists():  # the labels travel with the annotations
-        (folder / LABEL_CONFIG).write_text(label_config, encoding="utf-8")
+        atomic_write_text(folder / LABEL_CONFIG, label_config)
     for document in documents:
         target = folder / f"{document.doc_id}.json"
         if not target.exists():

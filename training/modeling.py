@@ -1,21 +1,19 @@
 """The model: a BERT token classifier, pretrained (hub id / local folder) or built from scratch.
 
-One token per character: `CharVocab` maps character *i* of the simplified
-view to token *i*, so labels never drift. Whitespace and control characters
-get their own token (`[unused1]`, present in `bert-base-chinese`'s vocab and in
-ours), unknown characters get `[UNK]`.
+One token per character (`training.vocab.CharVocab`), so labels never drift.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
-import unicodedata
 from pathlib import Path
 from urllib.parse import urlparse
 
 import torch
 from huggingface_hub import try_to_load_from_cache
+from safetensors import SafetensorError
 from torch import nn
 from transformers import (
     AutoConfig,
@@ -24,69 +22,20 @@ from transformers import (
     BertConfig,
     BertForTokenClassification,
     BertTokenizerFast,
+    PretrainedConfig,
     PreTrainedModel,
     PreTrainedTokenizerBase,
 )
 from transformers.modeling_outputs import TokenClassifierOutput
 
 from training.config import ModelConfig, ScratchEncoder
+from training.dataset import IGNORE_INDEX
 from training.errors import XiezuoError
 from training.lexicon import NUM_FEATURES
+from training.vocab import write_char_vocab
+from training.tags import tag_labels
 
-WHITESPACE_TOKEN = "[unused1]"
-SPECIAL_TOKENS = ["[PAD]", WHITESPACE_TOKEN, "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-
-
-def common_cjk_characters() -> list[str]:
-    """The 6,763 Han characters of GB 2312 (levels 1 and 2): the everyday Simplified set."""
-    characters = []
-    for high in range(0xB0, 0xF8):
-        for low in range(0xA1, 0xFF):
-            try:
-                characters.append(bytes([high, low]).decode("gb2312"))
-            except UnicodeDecodeError:
-                continue
-    return characters
-
-
-def write_char_vocab(texts: list[str], path: Path) -> None:
-    """A BERT `vocab.txt` of single characters: specials, ASCII, common CJK, and every character of `texts`.
-
-    `##` pieces of ASCII letters and digits let the stock word-piece tokenizer
-    (e.g. in `transformers.pipeline`) split `2016` into characters too.
-    """
-    ascii_printable = [chr(code) for code in range(0x21, 0x7F)]
-    characters = set(ascii_printable) | set(common_cjk_characters())
-    characters |= {char for text in texts for char in text if not (char.isspace() or unicodedata.category(char).startswith("C"))}
-    pieces = [f"##{char}" for char in ascii_printable if char.isalnum()]
-    path.write_text("\n".join(SPECIAL_TOKENS + sorted(characters) + pieces) + "\n", encoding="utf-8")
-
-
-class CharVocab:
-    """Character → token id, one id per character, whatever the tokenizer would have merged."""
-
-    def __init__(self, tokenizer: PreTrainedTokenizerBase):
-        self.vocab = tokenizer.get_vocab()
-        self.unk_id = self.vocab[tokenizer.unk_token]
-        self.whitespace_id = self.vocab.get(WHITESPACE_TOKEN, self.unk_id)
-        self.cls_id, self.sep_id, self.pad_id = tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id
-        self._cache: dict[str, int] = {}
-
-    def char_id(self, char: str) -> int:
-        cached = self._cache.get(char)
-        if cached is not None:
-            return cached
-        if char.isspace() or unicodedata.category(char).startswith("C"):
-            token_id = self.whitespace_id
-        else:
-            folded = unicodedata.normalize("NFKC", char)  # full-width Ｒ１ → R1, when it stays one character
-            candidates = [char] + ([folded, folded.lower()] if len(folded) == 1 else []) + [char.lower()]
-            token_id = next((self.vocab[c] for c in candidates if c in self.vocab), self.unk_id)
-        self._cache[char] = token_id
-        return token_id
-
-    def encode(self, text: str) -> list[int]:
-        return [self.char_id(char) for char in text]
+logger = logging.getLogger(__name__)
 
 
 class CRF(nn.Module):
@@ -138,6 +87,18 @@ class CRF(nn.Module):
         return tags * mask
 
 
+def character_positions(attention_mask: torch.Tensor) -> torch.Tensor:
+    """(B, L) bool, True at the characters of each encoded window: after [CLS], before [SEP] and padding."""
+    positions = torch.arange(attention_mask.size(1), device=attention_mask.device)
+    return (positions >= 1) & (positions < attention_mask.sum(1, keepdim=True) - 1)
+
+
+def crf_view(logits: torch.Tensor, is_character: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Emissions (B, L-1, T) and mask (B, L-1) as the CRF takes them: [CLS] dropped, so the characters of each
+    row are a prefix of it. `is_character` (B, L): `labels != IGNORE_INDEX`, or `character_positions(...)`."""
+    return logits[:, 1:], is_character[:, 1:].bool()
+
+
 class BertCrfForTokenClassification(BertForTokenClassification):
     """BERT emissions + CRF, with lexicon flags (`training.lexicon`) added to the character embeddings
     when `config.lexicon_features` is set. Loads as a plain BertForTokenClassification elsewhere (the
@@ -169,8 +130,8 @@ class BertCrfForTokenClassification(BertForTokenClassification):
         outputs = super().forward(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids, **kwargs)
         loss = None
         if labels is not None:
-            tags = labels[:, 1:]  # drop [CLS]: characters are then a prefix of each row
-            loss = self.crf.neg_log_likelihood(outputs.logits[:, 1:], tags.clamp(min=0), tags != -100)
+            emissions, mask = crf_view(outputs.logits, labels != IGNORE_INDEX)
+            loss = self.crf.neg_log_likelihood(emissions, labels[:, 1:].clamp(min=0), mask)
         return TokenClassifierOutput(loss=loss, logits=outputs.logits)
 
 
@@ -245,27 +206,88 @@ def build_model(
         raise _hub_error(name, "no local folder or cached copy, and the Hugging Face hub is unreachable")
     try:
         tokenizer = AutoTokenizer.from_pretrained(name)
+        source_tags = head_tags(AutoConfig.from_pretrained(name))
         config = AutoConfig.from_pretrained(
             name, num_labels=len(label_names), id2label=id2label, label2id=label2id, hidden_dropout_prob=model_config.dropout
         )
         config.use_crf = model_config.crf
         config.lexicon_features = NUM_FEATURES if model_config.lexicon else 0
-        # A head trained for another label set (a public dataset's) starts afresh; the encoder carries over.
         model = model_class.from_pretrained(name, config=config, ignore_mismatched_sizes=True)
     except OSError as error:
         raise _hub_error(name, type(error).__name__) from None
+    if source_tags is not None and source_tags != label_names:
+        if sorted(source_tags) == sorted(label_names):  # the same tags in another order: keep what the head learnt
+            reorder_head(model, [source_tags.index(tag) for tag in label_names])
+        else:  # a head trained for another label set (a public dataset's) starts afresh, whatever its size
+            logger.warning("%s: its head was trained for other labels (%s); a fresh head is trained for %s, the encoder carries over",
+                           name, ", ".join(tag_labels(source_tags)), ", ".join(tag_labels(label_names)))
+            reset_head(model)
     return tokenizer, model
+
+
+def head_tags(config: PretrainedConfig) -> list[str] | None:
+    """The tags a folder's classification head was trained for; None for an encoder (default LABEL_<i> names)."""
+    tags = [config.id2label[index] for index in range(config.num_labels)]
+    return None if tags == [f"LABEL_{index}" for index in range(len(tags))] else tags
+
+
+@torch.no_grad()
+def reorder_head(model: PreTrainedModel, order: list[int]) -> None:
+    """Row i of the head (and of the CRF) becomes the loaded row `order[i]`, as `run_ner.py` follows a folder's label2id."""
+    index = torch.tensor(order)
+    model.classifier.weight.copy_(model.classifier.weight[index])
+    model.classifier.bias.copy_(model.classifier.bias[index])
+    crf = getattr(model, "crf", None)
+    if crf is not None:
+        crf.start.copy_(crf.start[index])
+        crf.end.copy_(crf.end[index])
+        crf.transitions.copy_(crf.transitions[index][:, index])
+
+
+@torch.no_grad()
+def reset_head(model: PreTrainedModel) -> None:
+    """A fresh head, as BERT initialises one; a CRF starts at zero."""
+    model.classifier.weight.normal_(mean=0.0, std=model.config.initializer_range)
+    model.classifier.bias.zero_()
+    crf = getattr(model, "crf", None)
+    if crf is not None:
+        for parameter in (crf.start, crf.end, crf.transitions):
+            parameter.zero_()
+
+
+TOKENIZER_FILES = ("vocab.txt", "tokenizer.json")  # either one lets a BERT tokenizer load its vocabulary
 
 
 def trained_config(path: Path) -> BertConfig:
     """The config of a model folder written by `train`."""
     if not (path / "config.json").is_file():
         raise XiezuoError(f"{path}: not a model folder (no config.json); train one with `xiezuo-ner train`")
-    return AutoConfig.from_pretrained(path)
+    try:
+        return AutoConfig.from_pretrained(path)
+    except (OSError, ValueError) as error:  # a config.json that is not JSON, or not a model's
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise XiezuoError(f"{path}: cannot load the model ({first_line})") from None
 
 
 def load_trained(path: Path) -> tuple[PreTrainedTokenizerBase, PreTrainedModel]:
-    """A model folder written by `train`: the CRF class when the config says so."""
+    """A model folder written by `train`: the CRF class when the config says so.
+
+    Anything missing or broken is one line naming the folder: without its tokenizer files a
+    tokenizer still loads but knows only its special tokens, so every character would be unknown.
+    """
     config = trained_config(path)
-    model_class = BertCrfForTokenClassification if getattr(config, "use_crf", False) else AutoModelForTokenClassification
-    return AutoTokenizer.from_pretrained(path), model_class.from_pretrained(path)
+    if not any((path / name).is_file() for name in TOKENIZER_FILES):
+        raise XiezuoError(f"{path}: no tokenizer files ({' or '.join(TOKENIZER_FILES)}); copy the whole model folder")
+    try:
+        model_class = BertCrfForTokenClassification if getattr(config, "use_crf", False) else AutoModelForTokenClassification
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        model = model_class.from_pretrained(path)
+    except (OSError, ValueError, RuntimeError, KeyError, TypeError, SafetensorError) as error:  # missing or corrupted weights, a bad config.json
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise XiezuoError(f"{path}: cannot load the model ({first_line})") from None
+    if not 0 < len(tokenizer) <= config.vocab_size or len(tokenizer) < config.vocab_size // 2:
+        raise XiezuoError(
+            f"{path}: the tokenizer has {len(tokenizer)} tokens but the model's embeddings {config.vocab_size}; "
+            "its tokenizer files are missing or come from another model"
+        )
+    return tokenizer, model

@@ -66,10 +66,16 @@ def model_files(model: Path) -> dict[str, bytes]:
 
 
 def tag_with_ray(
-    inputs: list[str], out: str, format_: str, model: Path, *, workers: int = 2, threads: int = 1, runtime: str = "torch", batch_size: int = 128
+    inputs: list[str], out: str | Path | None, format_: str, model: Path, *, workers: int = 2, threads: int = 1, runtime: str = "torch",
+    batch_size: int = 128, resume: bool = False,
 ) -> None:
     """Tag JSON lines or Parquet `inputs` into the folder `out` (jsonl or parquet) on the Ray cluster
     this process joins (`RAY_ADDRESS`, or a local instance started here)."""
+    if resume:
+        raise XiezuoError("--resume works with --engine local; Ray writes a fresh folder per run")
+    if out is None or format_ not in ("jsonl", "parquet"):
+        raise XiezuoError("--engine ray needs --format jsonl or parquet and --out (a folder, local or remote)")
+    out = str(out)
     import ray
 
     kinds = {"jsonl" if item.rstrip("/").endswith((".json", ".jsonl", ".ndjson")) else input_kind(item) for item in inputs}

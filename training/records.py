@@ -20,7 +20,6 @@ Output, one record per article: `id`, the passed-through fields, `length` (chara
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 import sys
@@ -32,7 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from training.errors import XiezuoError
-from training.text import read_article
+from training.tagging import STDIN, expand_inputs, read_input
 
 if TYPE_CHECKING:
     from training.infer import TaggedArticle
@@ -88,20 +87,6 @@ def input_kind(path: str) -> str:
     return "text"
 
 
-def text_files(paths: list[str]) -> list[Path]:
-    """Files as given, folders searched recursively for *.txt, and globs expanded (quoted ones too)."""
-    files: list[Path] = []
-    for item in paths:
-        path = Path(item)
-        if path.is_dir():
-            files.extend(sorted(path.rglob("*.txt")))
-        elif any(char in item for char in "*?[") and not path.exists():
-            files.extend(sorted(Path(match) for match in glob.glob(item, recursive=True)))
-        else:
-            files.append(path)
-    return files
-
-
 def read_records(paths: list[str]) -> Iterator[Record | BadRecord]:
     """Every record of every input, in order, one at a time (memory does not grow with the corpus)."""
     text_inputs: list[str] = []
@@ -119,13 +104,15 @@ def read_records(paths: list[str]) -> Iterator[Record | BadRecord]:
 
 
 def _text_records(paths: list[str]) -> Iterator[Record | BadRecord]:
-    for path in text_files(paths) if paths else []:
+    """Text files (and standard input) as `tag` reads them: the same expansion, the same checks."""
+    for item in expand_inputs(paths) if paths else []:
         try:
-            yield Record(str(path), read_article(path))
+            name, text = read_input(item)
         except XiezuoError as error:
-            yield BadRecord(str(path), str(error).removeprefix(f"{path}: "))
-        except OSError as error:
-            yield BadRecord(str(path), error.strerror or type(error).__name__)
+            name = "<stdin>" if item == STDIN else item
+            yield BadRecord(name, str(error).removeprefix(f"{name}: "))
+            continue
+        yield Record(name, text)
 
 
 def _jsonl_records(path: Path) -> Iterator[Record | BadRecord]:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from training.errors import XiezuoError
+from training.tagging import check_output
 from training.infer import RUNTIMES, Entity, TaggedArticle, Tagger, window_size
 from training.modeling import trained_config
 from training.onnx_export import onnx_file
@@ -137,6 +138,8 @@ def tag_corpus(
     trained_config(model)  # a missing model or export: one line before anything is written or spawned
     if runtime != "torch":
         onnx_file(model, runtime)
+    if out is not None:
+        check_output(out, inputs, folder=format_ == "parquet")
     summary = CorpusSummary()
     writer, done = open_writer(out, format_, resume)
 

@@ -33,8 +33,10 @@ CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3001-\u303f\uff01-\uffef“”�
 TONED_VOWELS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 _SYLLABLE = rf"(?=[a-zü]*[{TONED_VOWELS}])[a-zü{TONED_VOWELS}]{{1,7}}"
 
-# `以來(lái)` → `以來`: a bracketed syllable with a tone mark right after a character.
-PINYIN_READING = re.compile(rf"(?<=\S)\({_SYLLABLE}\)")
+_PLAIN_SYLLABLE = rf"[a-zü{TONED_VOWELS}]{{1,7}}"
+# `以來(lái)` → `以來`, `廣州(guǎng zhōu)` → `廣州`: bracketed syllables right after a character,
+# separated by spaces, at least one with a tone mark (neutral-tone syllables have none).
+PINYIN_READING = re.compile(rf"(?<=\S)\((?=[^)]*[{TONED_VOWELS}]){_PLAIN_SYLLABLE}(?: {_PLAIN_SYLLABLE})*\)")
 # In seed 000 a mojibake run ate the opening bracket: `?!皝?lái)到` → `?!皝?到`.
 PINYIN_LOST_BRACKET = re.compile(rf"(?<=\?){_SYLLABLE}\)")
 # The scraper put a comma before the real mark: `,,` `,。` `,、` `,;` → one mark.
@@ -172,15 +174,29 @@ def simplified_view(text: str) -> str:
     return "".join(_simplified_char(char) for char in text)
 
 
-def read_article(path: Path) -> str:
-    """Read a UTF-8 article, failing with one line that names the file and the bad byte."""
-    data = path.read_bytes()
+def decode_article(data: bytes, name: str) -> str:
+    """UTF-8 bytes → article text, failing with one line that names the input and the bad byte.
+
+    Files and standard input go through this same check. An empty or blank article is
+    not an error: it has no entities (the caller may warn).
+    """
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise XiezuoError(f"{path}: not UTF-8 (byte {error.start}: {data[error.start:error.start + 1]!r})") from None
+        raise XiezuoError(f"{name}: not UTF-8 (byte {error.start}: {data[error.start:error.start + 1]!r})") from None
     if "\x00" in text:
-        raise XiezuoError(f"{path}: looks binary (NUL at character {text.index(chr(0))})")
-    if not text.strip():
-        raise XiezuoError(f"{path}: empty article")
+        raise XiezuoError(f"{name}: looks binary (NUL at character {text.index(chr(0))})")
     return text
+
+
+def read_article(path: Path) -> str:
+    """Read a UTF-8 article file; a missing file, a folder or an unreadable file is one line naming it."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise XiezuoError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise XiezuoError(f"{path}: is a folder, not an article file") from None
+    except OSError as error:
+        raise XiezuoError(f"{path}: cannot read ({error.strerror or type(error).__name__})") from None
+    return decode_article(data, str(path))

@@ -11,6 +11,7 @@ so `--resume` continues from the last one); only a finished run is renamed to
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -36,15 +37,48 @@ from transformers.trainer_utils import get_last_checkpoint
 from training.annotations import Document, load_folders
 from training.augment import augment
 from training.config import Config, config_to_yaml
-from training.dataset import IGNORE_INDEX, build_dataset, data_hash, select, tag_names
+from training.dataset import IGNORE_INDEX, build_dataset, data_hash, select
 from training.errors import XiezuoError
 from training.lexicon import default_lexicon
-from training.modeling import CharVocab, build_model
+from training.modeling import build_model, crf_view
+from training.tags import tag_names
 from training.text import simplified_view
+from training.vocab import CharVocab
 
 
 def partial_dir(config: Config) -> Path:
     return config.output_dir / f".{config.run_name}.partial"
+
+
+RUN_INPUTS = "run_inputs.json"  # in the .partial folder: what the run started from, for --resume to compare
+
+
+def run_inputs(config: Config, documents: list[Document]) -> dict:
+    """The resolved config and a digest of the training and dev annotations a run starts from."""
+    digest = hashlib.sha256()
+    for document in sorted(documents, key=lambda d: d.doc_id):
+        spans = [[span.start, span.end, span.label] for span in document.spans]
+        digest.update(json.dumps([document.doc_id, document.text, spans], ensure_ascii=False).encode())
+    return {"config": config.model_dump(mode="json"), "annotations": digest.hexdigest()}
+
+
+def check_resumable(path: Path, inputs: dict) -> None:
+    """Refuse `--resume` when the config or the annotations changed since the run started:
+    the checkpoint's vocabulary, labels and schedule belong to the old ones."""
+    if not path.is_file():
+        raise XiezuoError(f"--resume: {path} is missing, so the run's starting config is unknown; start afresh without --resume")
+    started = json.loads(path.read_text(encoding="utf-8"))
+    changed = [f"{key} ({old!r} → {new!r})" for key, old, new in _differences(started["config"], inputs["config"])]
+    if changed:
+        raise XiezuoError(f"--resume: the config changed since the run started: {', '.join(changed)}; undo that or start afresh without --resume")
+    if started["annotations"] != inputs["annotations"]:
+        raise XiezuoError("--resume: the training or dev annotations changed since the run started; start afresh without --resume")
+
+
+def _differences(old: object, new: object, prefix: str = "") -> list[tuple[str, object, object]]:
+    if isinstance(old, dict) and isinstance(new, dict):
+        return [item for key in dict.fromkeys([*old, *new]) for item in _differences(old.get(key), new.get(key), f"{prefix}{key}.")]
+    return [] if old == new else [(prefix.rstrip("."), old, new)]
 
 
 def window_f1(scheme: str, id2label: dict[int, str]):
@@ -68,8 +102,7 @@ def crf_logits_to_tags(model):
     """For CRF models, evaluate on Viterbi paths rather than per-token argmax."""
 
     def preprocess(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        mask = labels[:, 1:] != IGNORE_INDEX
-        tags = model.crf.decode(logits[:, 1:], mask)
+        tags = model.crf.decode(*crf_view(logits, labels != IGNORE_INDEX))
         return torch.cat([torch.zeros_like(tags[:, :1]), tags], dim=1)
 
     return preprocess
@@ -147,16 +180,17 @@ See `training_config.yaml` for every setting of the run.
 
 
 def _pipeline_note(config: Config) -> str:
+    """Why `transformers.pipeline` is not the way to run this model: it loads the folder, but its answers are not the model's."""
+    reasons = ["it skips the project's normalisation (scraper noise, Traditional characters read through a Simplified view)"]
+    if config.data.tagging_scheme == "BIOES":
+        reasons.append("it groups tags as BIO while this model speaks BIOES")
+    if config.model.crf:
+        reasons.append("it drops the CRF layer")
     if config.model.lexicon:
-        return (
-            "Use the `Tagger`: this model reads dictionary-word flags beside each character (training/lexicon.py),\n"
-            "which `transformers.pipeline(\"token-classification\")` cannot give it; the pipeline loads the folder\n"
-            "but its answers would be those of a model without its lexicon, and it drops the CRF."
-        )
+        reasons.append("it cannot give the dictionary-word flags the model reads beside each character (training/lexicon.py)")
     return (
-        "`transformers.pipeline(\"token-classification\", model=...)` also loads this folder (it tokenises\n"
-        "words its own way and ignores a CRF layer; the Tagger keeps one token per character and the\n"
-        "project's normalisation)."
+        "Use the `Tagger`, not `transformers.pipeline(\"token-classification\")`: the pipeline loads this folder,\n"
+        f"but its entities are not this model's: {'; '.join(reasons)}."
     )
 
 
@@ -218,27 +252,49 @@ def training_arguments(config: Config, checkpoints: Path, has_dev: bool) -> Trai
 
 
 def train(config: Config, resume: bool = False, callbacks: list[TrainerCallback] | None = None, progress: bool = True) -> Path:
-    """Train `config` and return the finished model folder."""
+    """Train `config` and return the finished model folder.
+
+    A run that fails before its first checkpoint leaves nothing behind; one that fails later
+    keeps its `.partial` folder for `--resume`.
+    """
+    work = partial_dir(config)
+    try:
+        return _train(config, resume, callbacks, progress)
+    except BaseException:
+        if int(os.environ.get("RANK", "0")) == 0 and work.is_dir() and not get_last_checkpoint_in(work / "checkpoints"):
+            shutil.rmtree(work, ignore_errors=True)
+        raise
+
+
+def get_last_checkpoint_in(folder: Path) -> str | None:
+    return get_last_checkpoint(str(folder)) if folder.is_dir() else None
+
+
+def _train(config: Config, resume: bool, callbacks: list[TrainerCallback] | None, progress: bool) -> Path:
     set_seed(config.seed)
     commit = git_commit()
     work = partial_dir(config)
     final = config.output_dir / config.run_name
     checkpoints = work / "checkpoints"
-    last_checkpoint = get_last_checkpoint(str(checkpoints)) if resume and checkpoints.is_dir() else None
+    last_checkpoint = get_last_checkpoint_in(checkpoints) if resume else None
     if resume and last_checkpoint is None:
         raise XiezuoError(f"--resume: no checkpoint under {checkpoints}; start the run without --resume")
+    documents, folder_label_names = load_folders(config.data.annotations)
+    split = config.data.split
+    train_docs, dev_docs = select(documents, split.train), select(documents, split.dev)
+    inputs = run_inputs(config, train_docs + dev_docs)
+    if resume:
+        check_resumable(work / RUN_INPUTS, inputs)
     main_process = int(os.environ.get("RANK", "0")) == 0  # under torchrun, one process owns the folders
     if not resume and work.exists() and main_process:
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
-
-    documents, folder_label_names = load_folders(config.data.annotations)
-    split = config.data.split
-    train_docs, dev_docs = select(documents, split.train), select(documents, split.dev)
+    if main_process and not resume:
+        (work / RUN_INPUTS).write_text(json.dumps(inputs, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     scheme = config.data.tagging_scheme
     labels = tag_names(scheme, folder_label_names)
     model_train_docs = train_docs + augment(train_docs, config.data.augmentation_copies, config.seed, config.data.word_swap_rate)
-    corpus = [simplified_view(document.text) for document in documents + model_train_docs]
+    corpus = [simplified_view(document.text) for document in model_train_docs]  # never dev or test characters
     # Other torchrun processes build their identical vocabulary aside, away from the main one's folder.
     tokenizer, model = build_model(config.model, labels, corpus, work if main_process else Path(tempfile.mkdtemp()))
     model.config.window_max_length = config.data.max_length
@@ -287,8 +343,19 @@ def train(config: Config, resume: bool = False, callbacks: list[TrainerCallback]
     (model_dir / "run.json").write_text(json.dumps(metadata, indent=2) + "\n")
     (model_dir / "README.md").write_text(model_card(config, metrics, metadata), encoding="utf-8")
 
-    if final.exists():  # a finished earlier run of the same name is replaced only now
-        shutil.rmtree(final)
-    model_dir.rename(final)
+    replace_folder(model_dir, final)  # a finished earlier run of the same name is replaced only now
     shutil.rmtree(work)
     return final
+
+
+def replace_folder(new: Path, target: Path) -> None:
+    """Put the complete folder `new` at `target`: the old one is moved aside first and removed last,
+    so `target` is always either the old model or the new one, whole (two renames, no copying)."""
+    if not target.exists():
+        new.rename(target)
+        return
+    old = target.with_name(f".{target.name}.replaced")
+    shutil.rmtree(old, ignore_errors=True)
+    target.rename(old)
+    new.rename(target)
+    shutil.rmtree(old)
