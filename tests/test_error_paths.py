@@ -482,3 +482,13 @@ def test_annotation_files_are_written_atomically(tmp_path, monkeypatch):
         save_document(Document("doc", "平塘县人民医院", []), path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["doc.json"]
+
+
+def test_corpus_output_that_is_an_input_is_refused_and_the_input_kept(tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(json.dumps({"id": "a", "text": "广州市白云区向平塘县投入帮扶资金"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    before = corpus.read_bytes()
+    result = runner.invoke(app, ["tag", str(corpus), "--format", "jsonl", "--out", str(corpus)])
+    assert result.exit_code == 1
+    assert error_lines(result.stderr) == [f"error: --out {corpus}: is also an input; writing it would destroy the articles"]
+    assert corpus.read_bytes() == before
