@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from training.display import one_line, plain, printable
+from training.display import one_line, plain, printable, quiet_libraries
 from training.files import atomic_write_text
 from training.importer import DatasetFormat
 from training.errors import XiezuoError
@@ -72,14 +72,9 @@ MAX_LISTED = 50  # problems printed one per line; the rest are counted
 
 
 @app.callback()
-def quiet_libraries() -> None:
+def quiet() -> None:
     """Keep library chatter (weight-loading bars, cache writes) off the terminal; our own bars stay."""
-    import datasets
-    import transformers
-
-    transformers.utils.logging.set_verbosity_error()
-    transformers.utils.logging.disable_progress_bar()
-    datasets.disable_progress_bars()
+    quiet_libraries()
 
 
 def print_error(message: object, kind: str = "error") -> None:

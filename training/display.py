@@ -18,6 +18,17 @@ _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u20
 SECRET_VARIABLES = ("LABEL_STUDIO_API_KEY",)  # values never shown, whatever a library puts in its messages
 
 
+def quiet_libraries() -> None:
+    """Keep library chatter (weight-loading bars, cache writes) off the terminal; our own bars stay.
+    Called by the CLI and in every worker process or actor that loads a model."""
+    import datasets
+    import transformers
+
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+    datasets.disable_progress_bars()
+
+
 def printable(text: str) -> str:
     """`text` safe to show on a terminal: each control character becomes U+FFFD, so lengths and offsets stay."""
     return _UNPRINTABLE.sub("\ufffd", text)

@@ -28,12 +28,12 @@ class TaggerActor:
 
     def __init__(self, model_files: dict[str, bytes], runtime: str, batch_size: int, threads: int):
         import torch
-        import transformers
 
+        from training.display import quiet_libraries
         from training.infer import Tagger
 
         torch.set_num_threads(threads)
-        transformers.utils.logging.disable_progress_bar()  # a weight-loading bar per actor says nothing
+        quiet_libraries()  # a weight-loading bar per actor says nothing
         self.folder = tempfile.TemporaryDirectory(prefix="xiezuo-model-")
         for name, data in model_files.items():
             (Path(self.folder.name) / name).write_bytes(data)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from training.display import quiet_libraries
 from training.errors import XiezuoError
 from training.tagging import check_output
 from training.infer import RUNTIMES, Entity, TaggedArticle, Tagger, window_size
@@ -82,6 +83,7 @@ def _start_worker(model: Path, batch_size: int, runtime: str, threads: int) -> N
     import torch
 
     global _worker_tagger
+    quiet_libraries()
     torch.set_num_threads(threads)
     _worker_tagger = Tagger.from_pretrained(model, batch_size=batch_size, device="cpu", runtime=runtime)
 
