@@ -17,7 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from training.errors import XiezuoError
-from training.records import ENTITIES_TYPE, input_kind, text_problem
+from training.records import ENTITIES_TYPE, text_problem
 
 logger = logging.getLogger(__name__)
 BATCH_ROWS = 256  # articles per map_batches call: enough windows to fill the Tagger's batches
@@ -65,6 +65,30 @@ def model_files(model: Path) -> dict[str, bytes]:
     return files
 
 
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
+
+
+def ray_input_kind(item: str) -> str:
+    """jsonl, parquet or text for a file or a folder, local or remote (`s3://bucket/articles/`):
+    a folder is of the kind of the files it holds, listed with pyarrow's file systems."""
+    from pyarrow import fs
+
+    name = item.rstrip("/").lower()
+    if name.endswith(JSON_SUFFIXES):
+        return "jsonl"
+    if name.endswith(".parquet"):
+        return "parquet"
+    try:
+        filesystem, path = fs.FileSystem.from_uri(item) if "://" in item else (fs.LocalFileSystem(), str(Path(item).resolve()))
+        infos = filesystem.get_file_info(fs.FileSelector(path, recursive=True, allow_not_found=True))
+    except (OSError, ValueError, pa.ArrowException) as error:
+        raise XiezuoError(f"{item}: cannot list it ({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''})") from None
+    suffixes = {Path(info.path).suffix.lower() for info in infos if info.type == fs.FileType.File}
+    if ".parquet" in suffixes:
+        return "parquet"
+    return "jsonl" if suffixes & set(JSON_SUFFIXES) else "text"
+
+
 def tag_with_ray(
     inputs: list[str], out: str | Path | None, format_: str, model: Path, *, workers: int = 2, threads: int = 1, runtime: str = "torch",
     batch_size: int = 128, resume: bool = False,
@@ -78,7 +102,7 @@ def tag_with_ray(
     out = str(out)
     import ray
 
-    kinds = {"jsonl" if item.rstrip("/").endswith((".json", ".jsonl", ".ndjson")) else input_kind(item) for item in inputs}
+    kinds = {ray_input_kind(item) for item in inputs}
     if kinds not in ({"jsonl"}, {"parquet"}):
         raise XiezuoError("--engine ray reads JSON lines (*.jsonl) or Parquet (*.parquet), one kind per run")
     if not ray.is_initialized():
