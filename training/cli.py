@@ -22,7 +22,7 @@ from rich.table import Table
 from training.display import one_line, plain, printable, quiet_libraries
 from training.files import atomic_write_text
 from training.importer import DatasetFormat
-from training.errors import XiezuoError
+from training.errors import XiezuoError, first_line
 from training.shipped import default_model_path
 from training.tagging import Engine, OutputFormat, Runtime
 
@@ -109,8 +109,7 @@ def friendly_errors(command):
         except Exception as error:
             if os.environ.get("XIEZUO_DEBUG"):
                 raise
-            first_line = (str(error).strip().splitlines() or [""])[0]
-            print_error(f"unexpected {type(error).__name__}: {first_line} (XIEZUO_DEBUG=1 shows the traceback)")
+            print_error(f"unexpected {type(error).__name__}: {first_line(error)} (XIEZUO_DEBUG=1 shows the traceback)")
             raise typer.Exit(1) from None
 
     return run

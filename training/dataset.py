@@ -101,11 +101,17 @@ def window_code_hash() -> str:
     return digest.hexdigest()[:16]
 
 
-def data_hash(documents: list[Document], vocab: CharVocab, settings: dict) -> str:
-    """A hash of everything a dataset is built from: texts, spans, vocabulary and window settings."""
+def documents_digest(documents: list[Document]):
+    """A running hash of documents' ids, texts and spans, in doc id order (any order of loading gives the same)."""
     digest = hashlib.sha256()
     for document in sorted(documents, key=lambda d: d.doc_id):
         digest.update(json.dumps([document.doc_id, document.text, [[s.start, s.end, s.label] for s in document.spans]], ensure_ascii=False).encode())
+    return digest
+
+
+def data_hash(documents: list[Document], vocab: CharVocab, settings: dict) -> str:
+    """A hash of everything a dataset is built from: texts, spans, vocabulary and window settings."""
+    digest = documents_digest(documents)
     digest.update(json.dumps(sorted(vocab.vocab.items()), ensure_ascii=False).encode())
     digest.update(json.dumps(settings, sort_keys=True).encode())
     return digest.hexdigest()[:16]

@@ -30,7 +30,7 @@ from transformers.modeling_outputs import TokenClassifierOutput
 
 from training.config import ModelConfig, ScratchEncoder
 from training.dataset import IGNORE_INDEX
-from training.errors import XiezuoError
+from training.errors import XiezuoError, first_line
 from training.lexicon import NUM_FEATURES
 from training.vocab import write_char_vocab
 from training.tags import tag_labels
@@ -265,8 +265,7 @@ def trained_config(path: Path) -> BertConfig:
     try:
         return AutoConfig.from_pretrained(path)
     except (OSError, ValueError) as error:  # a config.json that is not JSON, or not a model's
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise XiezuoError(f"{path}: cannot load the model ({first_line})") from None
+        raise XiezuoError(f"{path}: cannot load the model ({first_line(error)})") from None
 
 
 def load_trained(path: Path) -> tuple[PreTrainedTokenizerBase, PreTrainedModel]:
@@ -283,8 +282,7 @@ def load_trained(path: Path) -> tuple[PreTrainedTokenizerBase, PreTrainedModel]:
         tokenizer = AutoTokenizer.from_pretrained(path)
         model = model_class.from_pretrained(path)
     except (OSError, ValueError, RuntimeError, KeyError, TypeError, SafetensorError) as error:  # missing or corrupted weights, a bad config.json
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise XiezuoError(f"{path}: cannot load the model ({first_line})") from None
+        raise XiezuoError(f"{path}: cannot load the model ({first_line(error)})") from None
     if not 0 < len(tokenizer) <= config.vocab_size or len(tokenizer) < config.vocab_size // 2:
         raise XiezuoError(
             f"{path}: the tokenizer has {len(tokenizer)} tokens but the model's embeddings {config.vocab_size}; "

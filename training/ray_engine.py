@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from training.errors import XiezuoError
+from training.errors import XiezuoError, first_line
 from training.records import ENTITIES_TYPE, text_problem
 
 logger = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def ray_input_kind(item: str) -> str:
         filesystem, path = fs.FileSystem.from_uri(item) if "://" in item else (fs.LocalFileSystem(), str(Path(item).resolve()))
         infos = filesystem.get_file_info(fs.FileSelector(path, recursive=True, allow_not_found=True))
     except (OSError, ValueError, pa.ArrowException) as error:
-        raise XiezuoError(f"{item}: cannot list it ({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''})") from None
+        raise XiezuoError(f"{item}: cannot list it ({type(error).__name__}: {first_line(error)})") from None
     suffixes = {Path(info.path).suffix.lower() for info in infos if info.type == fs.FileType.File}
     if ".parquet" in suffixes:
         return "parquet"
@@ -129,4 +129,4 @@ def tag_with_ray(
             tagged.write_json(out, ray_remote_args={"num_cpus": 0}, force_ascii=False)
     except ray.exceptions.RayError as error:  # a file Ray's reader refuses, a node lost: one line, not a remote traceback
         cause = getattr(error, "cause", None) or error
-        raise XiezuoError(f"Ray stopped: {type(cause).__name__}: {str(cause).strip().splitlines()[0]}") from None
+        raise XiezuoError(f"Ray stopped: {type(cause).__name__}: {first_line(cause)}") from None

@@ -11,7 +11,6 @@ so `--resume` continues from the last one); only a finished run is renamed to
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
@@ -37,7 +36,7 @@ from transformers.trainer_utils import get_last_checkpoint
 from training.annotations import Document, load_folders
 from training.augment import augment
 from training.config import Config, config_to_yaml
-from training.dataset import IGNORE_INDEX, build_dataset, data_hash, select
+from training.dataset import IGNORE_INDEX, build_dataset, data_hash, documents_digest, select
 from training.errors import XiezuoError
 from training.lexicon import default_lexicon
 from training.modeling import build_model, crf_view
@@ -55,11 +54,7 @@ RUN_INPUTS = "run_inputs.json"  # in the .partial folder: what the run started f
 
 def run_inputs(config: Config, documents: list[Document]) -> dict:
     """The resolved config and a digest of the training and dev annotations a run starts from."""
-    digest = hashlib.sha256()
-    for document in sorted(documents, key=lambda d: d.doc_id):
-        spans = [[span.start, span.end, span.label] for span in document.spans]
-        digest.update(json.dumps([document.doc_id, document.text, spans], ensure_ascii=False).encode())
-    return {"config": config.model_dump(mode="json"), "annotations": digest.hexdigest()}
+    return {"config": config.model_dump(mode="json"), "annotations": documents_digest(documents).hexdigest()}
 
 
 def check_resumable(path: Path, inputs: dict) -> None:
