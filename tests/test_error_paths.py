@@ -180,21 +180,23 @@ def test_failed_run_leaves_the_previous_output_untouched(tiny_model, tmp_path, m
     """A run that breaks halfway (here: the second article) must not truncate what --out held."""
     for name in ("a.txt", "b.txt"):
         shutil.copy(SEED, tmp_path / name)
-    out = tmp_path / "tags.json"
+    out = tmp_path / "tags.jsonl"
     out.write_text("previous run\n", encoding="utf-8")
-    calls = []
+    from training import formats
 
-    def failing_call(self, text):
-        calls.append(text)
+    calls, as_jsonl = [], formats.as_jsonl
+
+    def failing_write(name, article):  # the first article is written, the second write fails
+        calls.append(name)
         if len(calls) == 2:
             raise RuntimeError("disk on fire")
-        return self.tag_batch([text])[0]
+        return as_jsonl(name, article)
 
-    monkeypatch.setattr(Tagger, "__call__", failing_call)
-    result = runner.invoke(app, ["tag", "--model", str(tiny_model), str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--format", "json", "--out", str(out)])
+    monkeypatch.setattr(formats, "as_jsonl", failing_write)
+    result = runner.invoke(app, ["tag", "--model", str(tiny_model), str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--format", "jsonl", "--out", str(out)])
     assert result.exit_code == 1 and "unexpected RuntimeError: disk on fire" in result.stderr
     assert out.read_text(encoding="utf-8") == "previous run\n"
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["a.txt", "b.txt", "tags.json"]  # no temporary file left
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a.txt", "b.txt", "tags.jsonl"]  # no temporary file left
 
 
 # 5. A missing input does not stop the batch.

@@ -95,17 +95,17 @@ def read_records(paths: list[str]) -> Iterator[Record | BadRecord]:
         if kind == "text":
             text_inputs.append(item)
             continue
-        yield from _text_records(text_inputs)
+        yield from text_records(expand_inputs(text_inputs))
         text_inputs = []
         if not Path(item).exists():
             raise XiezuoError(f"{item}: no such file")
         yield from (_jsonl_records if kind == "jsonl" else _parquet_records)(Path(item))
-    yield from _text_records(text_inputs)
+    yield from text_records(expand_inputs(text_inputs))
 
 
-def _text_records(paths: list[str]) -> Iterator[Record | BadRecord]:
-    """Text files (and standard input) as `tag` reads them: the same expansion, the same checks."""
-    for item in expand_inputs(paths) if paths else []:
+def text_records(inputs: list[str]) -> Iterator[Record | BadRecord]:
+    """Text files (and `-`, standard input), already expanded by `expand_inputs`, read with `tag`'s checks."""
+    for item in inputs:
         try:
             name, text = read_input(item)
         except XiezuoError as error:

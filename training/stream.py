@@ -59,10 +59,17 @@ def chunks(items: Iterable[Item], max_chars: int) -> Iterator[list[Item]]:
         yield group
 
 
-def _assemble(group: list[Item], entities: list[list[Entity]]) -> Iterator[tuple[Record, TaggedArticle] | BadRecord]:
-    found = iter(entities)
+Tagged = tuple[list[Entity], float]  # an article's entities and its share of unknown characters: all a worker sends back
+
+
+def _results(articles: list[TaggedArticle]) -> list[Tagged]:
+    return [(article.entities, article.unknown_share) for article in articles]
+
+
+def _assemble(group: list[Item], results: list[Tagged]) -> Iterator[tuple[Record, TaggedArticle] | BadRecord]:
+    found = iter(results)
     for item in group:
-        yield item if isinstance(item, BadRecord) else (item, TaggedArticle(item.text, next(found)))
+        yield item if isinstance(item, BadRecord) else (item, TaggedArticle(item.text, *next(found)))
 
 
 def _texts(group: list[Item]) -> list[str]:
@@ -73,7 +80,7 @@ def tag_stream(tagger: Tagger, items: Iterable[Item]) -> Iterator[tuple[Record, 
     """Each record with its tagged article (bad records as they came), in input order, on this process."""
     max_chars = tagger.batch_size * tagger.max_chars * CHUNK_BATCHES
     for group in chunks(items, max_chars):
-        yield from _assemble(group, [article.entities for article in tagger.tag_batch(_texts(group))])
+        yield from _assemble(group, _results(tagger.tag_batch(_texts(group))))
 
 
 _worker_tagger: Tagger | None = None
@@ -88,8 +95,8 @@ def _start_worker(model: Path, batch_size: int, runtime: str, threads: int) -> N
     _worker_tagger = Tagger.from_pretrained(model, batch_size=batch_size, device="cpu", runtime=runtime)
 
 
-def _tag_in_worker(texts: list[str]) -> list[list[Entity]]:
-    return [article.entities for article in _worker_tagger.tag_batch(texts)]
+def _tag_in_worker(texts: list[str]) -> list[Tagged]:
+    return _results(_worker_tagger.tag_batch(texts))
 
 
 def threads_per_worker(workers: int) -> int:

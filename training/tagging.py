@@ -132,17 +132,22 @@ class TagSummary:
 def tag_inputs(
     tagger: Tagger, inputs: list[str], writer: ArticleWriter, report: Callable[[str, str], None], advance: Callable[[], None]
 ) -> TagSummary:
-    """Tag every input into `writer`; `report(line, kind)` hears each failure ("error") or warning as it happens."""
+    """Tag every input into `writer`, in order; `report(line, kind)` hears each failure ("error") or warning.
+
+    Windows of many articles share each batch (training/stream.py), as in corpus tagging.
+    """
+    from training.records import BadRecord, text_records
+    from training.stream import tag_stream
+
     summary = TagSummary()
-    for item in inputs:
-        try:
-            name, text = read_input(item)
-        except XiezuoError as error:
-            summary.failed.append(str(error))
-            report(str(error), "error")
+    for result in tag_stream(tagger, text_records(inputs)):
+        if isinstance(result, BadRecord):
+            summary.failed.append(str(result))
+            report(str(result), "error")
             advance()
             continue
-        article = tagger(text)
+        record, article = result
+        name, text = record.id, record.text
         warning = article_warning(name, article)
         if warning:
             summary.warnings.append(warning)
