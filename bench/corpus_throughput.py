@@ -105,7 +105,8 @@ def run_config(config: str, corpus: Path, model: Path, batch_size: int, scratch:
     started = time.perf_counter()
     if config in ("bare", "gpu-bare"):
         tagger = Tagger.from_pretrained(model, batch_size=batch_size, device=device)
-        windows = [example for item in read_records([str(corpus)]) for _, example in tagger._windows([normalise(item.text).text])]
+        texts = (normalise(item.text).text for item in read_records([str(corpus)]))
+        windows = [example for text in texts for _, example in tagger._windows([text], [tagger._encode(text)])]
         started = time.perf_counter()
         with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=tagger.autocast):
             for start in range(0, len(windows), batch_size):

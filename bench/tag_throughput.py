@@ -63,7 +63,7 @@ def main() -> None:
             raise SystemExit(result.output)
 
         tagger = Tagger.from_pretrained(args.model, batch_size=args.batch_size)
-        windows = [example for text in texts for _, example in tagger._windows([normalise(text).text])]
+        windows = [example for text in (normalise(raw).text for raw in texts) for _, example in tagger._windows([text], [tagger._encode(text)])]
         started = time.perf_counter()
         with torch.inference_mode():
             for start in range(0, len(windows), args.batch_size):

@@ -80,7 +80,8 @@ def test_crf_head_with_lexicon_trains_and_reloads(synthetic_annotations, tmp_pat
     assert tagger.use_crf and tagger.lexicon is not None
     assert tagger.model.config.lexicon_fingerprint == tagger.lexicon.fingerprint
     # The flags reach the model: the same window without them gives other emissions.
-    [(_, example)] = list(tagger._windows(["广州市白云区对口帮扶平塘县"]))
+    text = "广州市白云区对口帮扶平塘县"
+    [(_, example)] = list(tagger._windows([text], [tagger._encode(text)]))
     with_flags = pad_batch([example], tagger.vocab.pad_id, tagger.device)
     without = {key: value for key, value in with_flags.items() if key != "lexicon_flags"}
     with torch.inference_mode():

@@ -130,27 +130,36 @@ class Tagger:
     def tag_batch(self, texts: list[str]) -> list[TaggedArticle]:
         """Tag raw articles; every entity satisfies text[start:end] == entity.text."""
         normalised = [normalise(text) for text in texts]
-        results = self.predict_normalised([item.text for item in normalised])
+        encoded = [self._encode(item.text) for item in normalised]
+        results = self._predict([item.text for item in normalised], encoded)
         articles = []
-        for raw, item, entities in zip(texts, normalised, results):
+        for raw, item, entities, (char_ids, _) in zip(texts, normalised, results, encoded):
             mapped = []
             for entity in entities:
                 start, end = item.to_raw(entity.start, entity.end)
                 mapped.append(Entity(start, end, entity.label, raw[start:end], entity.score))
-            articles.append(TaggedArticle(raw, mapped, self.unknown_share(item.text)))
+            articles.append(TaggedArticle(raw, mapped, self.unknown_share(char_ids)))
         return articles
 
-    def unknown_share(self, text: str) -> float:
-        """The share of `text`'s non-space characters that the vocabulary maps to [UNK]."""
-        ids = [self.vocab.char_id(char) for char in simplified_view(text) if not char.isspace()]
-        return sum(index == self.vocab.unk_id for index in ids) / len(ids) if ids else 0.0
+    def unknown_share(self, char_ids: list[int]) -> float:
+        """The share of a text's characters, spaces and controls aside, that the vocabulary maps to [UNK]."""
+        visible = len(char_ids) - char_ids.count(self.vocab.whitespace_id)
+        return char_ids.count(self.vocab.unk_id) / visible if visible else 0.0
 
     def predict_normalised(self, texts: list[str]) -> list[list[Entity]]:
         """Entities with offsets into already-normalised texts (gold documents are stored normalised)."""
+        return self._predict(texts, [self._encode(text) for text in texts])
+
+    def _encode(self, text: str) -> tuple[list[int], list[int] | None]:
+        """Character ids and lexicon flags of a text, both read on its simplified view."""
+        view = simplified_view(text)
+        return self.vocab.encode(view), self.lexicon.features(view).tolist() if self.lexicon is not None else None
+
+    def _predict(self, texts: list[str], encoded: list[tuple[list[int], list[int] | None]]) -> list[list[Entity]]:
         char_tags = [np.zeros(len(text), dtype=np.int16) for text in texts]
         char_probs = [np.zeros(len(text), dtype=np.float32) for text in texts]
         edge_distance = [np.full(len(text), -1, dtype=np.int32) for text in texts]
-        for (doc_index, start, end), tags, probs in self._window_predictions(texts):
+        for (doc_index, start, end), tags, probs in self._window_predictions(texts, encoded):
             positions = np.arange(start, end)
             left = positions - start if start > 0 else np.full(end - start, 1 << 30)
             right = end - 1 - positions if end < len(texts[doc_index]) else np.full(end - start, 1 << 30)
@@ -170,21 +179,18 @@ class Tagger:
             results.append(entities)
         return results
 
-    def _windows(self, texts: list[str]) -> Iterator[tuple[tuple[int, int, int], dict[str, list[int]]]]:
-        """(document index, start, end) and the encoded window, for every window of every text."""
-        for doc_index, text in enumerate(texts):
-            view = simplified_view(text)
-            char_ids = self.vocab.encode(view)
-            flags = self.lexicon.features(view).tolist() if self.lexicon is not None else None
+    def _windows(self, texts: list[str], encoded: list[tuple[list[int], list[int] | None]]) -> Iterator[tuple[tuple[int, int, int], dict[str, list[int]]]]:
+        """(document index, start, end) and the encoded window, for every window of every text (`encoded`: `_encode`'s)."""
+        for doc_index, (text, (char_ids, flags)) in enumerate(zip(texts, encoded)):
             for start, end in windows(len(text), self.max_chars, self.overlap, text):
                 window_flags = flags[start:end] if flags is not None else None
                 yield (doc_index, start, end), encode_window(char_ids[start:end], self.vocab, lexicon_flags=window_flags)
 
-    def _window_predictions(self, texts: list[str]) -> Iterator[tuple[tuple[int, int, int], np.ndarray, np.ndarray]]:
+    def _window_predictions(self, texts: list[str], encoded: list[tuple[list[int], list[int] | None]]) -> Iterator[tuple[tuple[int, int, int], np.ndarray, np.ndarray]]:
         """(window, tag id per character, probability of that tag) for every window, batch by batch;
         windows of many texts share a batch, and batches hold windows of like length."""
         group: list[tuple[tuple[int, int, int], dict[str, list[int]]]] = []
-        for item in self._windows(texts):
+        for item in self._windows(texts, encoded):
             group.append(item)
             if len(group) == self.batch_size * SORT_BATCHES:
                 yield from self._sorted_forward(group)
