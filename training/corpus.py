@@ -24,6 +24,7 @@ from pathlib import Path
 
 from training.annotations import LABELS, Document, Span, check_document, task_json
 from training.errors import XiezuoError
+from training.files import atomic_write_text
 from training.text import normalise
 
 HEADER = re.compile(r"^### +(\S+)[ \t]*$")
@@ -122,8 +123,5 @@ def build_corpus(folder: Path, check_only: bool = False, seeds: Path | None = SE
     if problems or check_only:
         return {path.stem: len(documents) for path, (documents, _) in parsed.items()}, problems
     for path, (documents, _) in parsed.items():
-        target = folder / f"{path.stem}.json"
-        temporary = target.with_suffix(".json.tmp")
-        temporary.write_text(json.dumps([task_json(document) for document in documents], ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        temporary.replace(target)
+        atomic_write_text(folder / f"{path.stem}.json", json.dumps([task_json(document) for document in documents], ensure_ascii=False, indent=1) + "\n")
     return {path.stem: len(documents) for path, (documents, _) in parsed.items()}, []
