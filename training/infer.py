@@ -31,7 +31,6 @@ from training.tagging import Runtime
 from training.dataset import encode_window, windows
 from training.lexicon import default_lexicon
 from training.modeling import character_positions, crf_view, load_trained
-from training.shipped import check_model_folder
 from training.tags import spans_from_tags, tag_labels
 from training.text import normalise, simplified_view
 from training.vocab import CharVocab
@@ -115,7 +114,6 @@ class Tagger:
 
     @classmethod
     def from_pretrained(cls, path: str | Path, batch_size: int = 128, device: str | None = None, runtime: str = "torch") -> "Tagger":
-        check_model_folder(Path(path))
         tokenizer, model = load_trained(Path(path))
         session = None
         if runtime != "torch":

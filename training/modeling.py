@@ -31,6 +31,7 @@ from transformers.modeling_outputs import TokenClassifierOutput
 from training.config import ModelConfig, ScratchEncoder
 from training.dataset import IGNORE_INDEX
 from training.errors import XiezuoError, first_line
+from training.shipped import check_model_folder
 from training.lexicon import NUM_FEATURES
 from training.vocab import write_char_vocab
 from training.tags import tag_labels
@@ -259,9 +260,8 @@ TOKENIZER_FILES = ("vocab.txt", "tokenizer.json")  # either one lets a BERT toke
 
 
 def trained_config(path: Path) -> BertConfig:
-    """The config of a model folder written by `train`."""
-    if not (path / "config.json").is_file():
-        raise XiezuoError(f"{path}: not a model folder (no config.json); train one with `xiezuo-ner train`")
+    """The config of a model folder written by `train`; every load of a trained model starts here."""
+    check_model_folder(path)
     try:
         return AutoConfig.from_pretrained(path)
     except (OSError, ValueError) as error:  # a config.json that is not JSON, or not a model's

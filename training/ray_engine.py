@@ -17,6 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from training.errors import XiezuoError, first_line
+from training.shipped import check_model_folder
 from training.records import ENTITIES_TYPE, text_problem
 
 logger = logging.getLogger(__name__)
@@ -59,10 +60,8 @@ class TaggerActor:
 def model_files(model: Path) -> dict[str, bytes]:
     """The files a Tagger loads (weights, config, tokenizer, ONNX), not reports or checkpoints."""
     wanted = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json", "model.onnx", "model.int8.onnx")
-    files = {name: (model / name).read_bytes() for name in wanted if (model / name).is_file()}
-    if "config.json" not in files:
-        raise XiezuoError(f"{model}: not a model folder (no config.json); train one with `xiezuo-ner train`")
-    return files
+    check_model_folder(model)
+    return {name: (model / name).read_bytes() for name in wanted if (model / name).is_file()}
 
 
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")

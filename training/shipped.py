@@ -17,9 +17,13 @@ def default_model_path() -> Path:
 
 
 def check_model_folder(path: Path) -> None:
-    """Say in one line that the default model is missing, instead of "not a model folder" about a path the user never gave."""
-    if path == default_model_path() and not (path / "config.json").is_file():
+    """Refuse a folder without config.json in one line; for the default model, say that it is not installed
+    rather than "not a model folder" about a path the user never gave."""
+    if (path / "config.json").is_file():
+        return
+    if path == default_model_path():
         raise XiezuoError(
             f"no --model given and the shipped model is not installed ({path} comes with a source checkout, "
             "not with `pip install`); pass --model FOLDER, a model folder written by `xiezuo-ner train`"
         )
+    raise XiezuoError(f"{path}: not a model folder (no config.json); train one with `xiezuo-ner train`")
