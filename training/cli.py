@@ -407,15 +407,17 @@ def tag(
         writer = ArticleWriter(format_, stream, tagger.model_version)
         summary = tag_inputs(tagger, inputs, writer, report=print_error, advance=lambda: progress.advance(task))
         writer.close()
-    counts = ", ".join(f"{label} {count}" for label, count in sorted(summary.entities.items())) or "none"
-    line = plain(
-        f"tagged {summary.articles} article(s), {summary.characters} characters, entities: {counts}; "
-        f"{time.perf_counter() - started:.1f}s"
-    )
-    if summary.failed:
-        line += plain(f"; {len(summary.failed)} failed", "bold red")
+    _finish(f"{summary.articles} article(s)", summary.characters, summary.entities, started, f"{len(summary.failed)} failed" if summary.failed else "")
+
+
+def _finish(tagged: str, characters: int, entities: dict[str, int], started: float, failed: str, note: str = "") -> None:
+    """The last line of a tagging run, on standard error; exit 1 when something `failed`."""
+    counts = ", ".join(f"{label} {count}" for label, count in sorted(entities.items())) or "none"
+    line = plain(f"tagged {tagged}, {characters} characters, entities: {counts}; {note}{time.perf_counter() - started:.1f}s")
+    if failed:
+        line += plain(f"; {failed}", "bold red")
     err_console.print(line, soft_wrap=True)
-    if summary.failed:
+    if failed:
         raise typer.Exit(1)
 
 
@@ -445,18 +447,10 @@ def _tag_corpus(paths: list[str], model: Path, format_: str, out: Optional[str],
             paths, Path(out) if out is not None else None, format_, model, workers=workers, resume=resume, runtime=runtime, batch_size=batch_size,
             on_bad=report, on_tagged=lambda characters: progress.advance(task),
         )
-    counts = ", ".join(f"{label} {count}" for label, count in sorted(summary.entities.items())) or "none"
-    line = plain(
-        f"tagged {summary.tagged} record(s), {summary.characters} characters, entities: {counts}; "
-        + (f"{summary.resumed} already in {out}; " if resume else "")
-        + f"{time.perf_counter() - started:.1f}s"
-    )
-    if summary.bad:
-        hidden = f" ({summary.bad - MAX_LISTED} not shown)" if summary.bad > MAX_LISTED else ""
-        line += plain(f"; {summary.bad} bad record(s) skipped{hidden}", "bold red")
-    err_console.print(line, soft_wrap=True)
-    if summary.bad:
-        raise typer.Exit(1)
+    hidden = f" ({summary.bad - MAX_LISTED} not shown)" if summary.bad > MAX_LISTED else ""
+    failed = f"{summary.bad} bad record(s) skipped{hidden}" if summary.bad else ""
+    note = f"{summary.resumed} already in {out}; " if resume else ""
+    _finish(f"{summary.tagged} record(s)", summary.characters, summary.entities, started, failed, note)
 
 
 @app.command()
