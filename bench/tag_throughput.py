@@ -9,7 +9,6 @@ The corpus is the five seeds repeated (--copies) as separate files.
 from __future__ import annotations
 
 import argparse
-import resource
 import subprocess
 import sys
 import tempfile
@@ -57,13 +56,31 @@ def main() -> None:
         characters = sum(map(len, texts))
 
         started = time.perf_counter()
-        result = CliRunner().invoke(app, ["tag", str(folder), "--model", str(args.model), "--format", "jsonl", "--out", f"{scratch}/out.jsonl", "--batch-size", str(args.batch_size)])
+        result = CliRunner().invoke(
+            app,
+            [
+                "tag",
+                str(folder),
+                "--model",
+                str(args.model),
+                "--format",
+                "jsonl",
+                "--out",
+                f"{scratch}/out.jsonl",
+                "--batch-size",
+                str(args.batch_size),
+            ],
+        )
         end_to_end = time.perf_counter() - started
         if result.exit_code != 0:
             raise SystemExit(result.output)
 
         tagger = Tagger.from_pretrained(args.model, batch_size=args.batch_size)
-        windows = [example for text in (normalise(raw).text for raw in texts) for _, example in tagger._windows([text], [tagger._encode(text)])]
+        windows = [
+            example
+            for text in (normalise(raw).text for raw in texts)
+            for _, example in tagger._windows([text], [tagger._encode(text)])
+        ]
         started = time.perf_counter()
         with torch.inference_mode():
             for start in range(0, len(windows), args.batch_size):
@@ -76,16 +93,27 @@ def main() -> None:
         big = Path(scratch) / "big.txt"
         raw = "".join(read_article(seed) for seed in seeds)
         size = int(args.big_mb * 1_000_000)
-        big.write_text((raw * (size // len(raw.encode("utf-8")) + 1)).encode("utf-8")[:size].decode("utf-8", "ignore"), encoding="utf-8")
+        big.write_text(
+            (raw * (size // len(raw.encode("utf-8")) + 1)).encode("utf-8")[:size].decode("utf-8", "ignore"),
+            encoding="utf-8",
+        )
         baseline_rss, _, _ = peak_rss_mib(args.model, None)
         big_rss, big_chars, big_entities = peak_rss_mib(args.model, big)
 
-    print(f"device: {tagger.device}; model {args.model}; {len(texts)} files, {characters} characters, {len(windows)} windows")
-    print(f"end to end (files in, JSON lines out, model load included): {characters / end_to_end:10.0f} chars/s ({end_to_end:.2f} s)")
-    print(f"bare model forward over the same windows:                  {characters / bare:10.0f} chars/s ({bare:.2f} s)")
+    print(
+        f"device: {tagger.device}; model {args.model}; {len(texts)} files, {characters} characters, {len(windows)} windows"
+    )
+    print(
+        f"end to end (files in, JSON lines out, model load included): {characters / end_to_end:10.0f} chars/s ({end_to_end:.2f} s)"
+    )
+    print(
+        f"bare model forward over the same windows:                  {characters / bare:10.0f} chars/s ({bare:.2f} s)"
+    )
     print(f"ratio end to end / bare: {bare / end_to_end:.2f}  (goal >= 0.80)")
     print(f"peak RSS, model loaded and a 3-character text: {baseline_rss} MiB")
-    print(f"peak RSS, {args.big_mb:g} MB article ({big_chars} characters, {big_entities} entities): {big_rss} MiB (+{big_rss - baseline_rss} MiB)")
+    print(
+        f"peak RSS, {args.big_mb:g} MB article ({big_chars} characters, {big_entities} entities): {big_rss} MiB (+{big_rss - baseline_rss} MiB)"
+    )
 
 
 if __name__ == "__main__":

@@ -21,15 +21,15 @@ import torch
 from transformers import set_seed
 
 from training.annotations import load_folders
-from training.lexicon import default_lexicon
 from training.config import load_config
 from training.dataset import IGNORE_INDEX, build_dataset, select
-from training.tags import tag_names
 from training.infer import bf16_capable, pick_device
+from training.lexicon import default_lexicon
 from training.modeling import build_model
-from training.vocab import CharVocab
+from training.tags import tag_names
 from training.text import simplified_view
 from training.train import CharCollator, train
+from training.vocab import CharVocab
 
 
 def main() -> None:
@@ -38,14 +38,25 @@ def main() -> None:
     parser.add_argument("--set", dest="overrides", action="append", default=[])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
-        overrides = [f"output_dir={scratch}", "run_name=bench", "training.epochs=5", "training.early_stopping_patience=1000", *args.overrides]
+        overrides = [
+            f"output_dir={scratch}",
+            "run_name=bench",
+            "training.epochs=5",
+            "training.early_stopping_patience=1000",
+            *args.overrides,
+        ]
         config = load_config(args.config, overrides)
         documents, labels = load_folders(config.data.annotations)
         set_seed(config.seed)
         tags = tag_names(config.data.tagging_scheme, labels)
         tokenizer, model = build_model(config.model, tags, [simplified_view(d.text) for d in documents], Path(scratch))
         windows = build_dataset(
-            select(documents, config.data.split.train), CharVocab(tokenizer), tags, config.data.tagging_scheme, config.data.max_length, config.data.window_overlap,
+            select(documents, config.data.split.train),
+            CharVocab(tokenizer),
+            tags,
+            config.data.tagging_scheme,
+            config.data.max_length,
+            config.data.window_overlap,
             default_lexicon() if config.model.lexicon else None,
         ).remove_columns(["doc_id", "char_start"])
         tokens_per_epoch = sum(len(row) - 2 for row in windows["input_ids"])
@@ -58,7 +69,9 @@ def main() -> None:
 
         device = pick_device()
         model.to(device).train()
-        optimizer = torch.optim.AdamW(model.parameters(), lr=config.training.learning_rate, weight_decay=config.training.weight_decay)
+        optimizer = torch.optim.AdamW(
+            model.parameters(), lr=config.training.learning_rate, weight_decay=config.training.weight_decay
+        )
         collate = CharCollator(tokenizer, label_pad_token_id=IGNORE_INDEX)
         generator = torch.Generator().manual_seed(config.seed)
         bare_tokens, started = 0, time.perf_counter()
@@ -77,9 +90,15 @@ def main() -> None:
             torch.cuda.synchronize()
         bare_rate = bare_tokens / (time.perf_counter() - started)
 
-    print(f"device: {device} ({torch.cuda.get_device_name() if device.type == 'cuda' else f'{torch.get_num_threads()} CPU threads'})")
-    print(f"config: {args.config} {' '.join(args.overrides)}; {run['global_step']} steps of batch {config.training.batch_size}")
-    print(f"project loop (Trainer + eval + checkpoints): {project_rate:10.0f} tokens/s  ({run['train_runtime_s']:.1f} s)")
+    print(
+        f"device: {device} ({torch.cuda.get_device_name() if device.type == 'cuda' else f'{torch.get_num_threads()} CPU threads'})"
+    )
+    print(
+        f"config: {args.config} {' '.join(args.overrides)}; {run['global_step']} steps of batch {config.training.batch_size}"
+    )
+    print(
+        f"project loop (Trainer + eval + checkpoints): {project_rate:10.0f} tokens/s  ({run['train_runtime_s']:.1f} s)"
+    )
     print(f"bare forward+backward+AdamW loop:            {bare_rate:10.0f} tokens/s")
     print(f"ratio project / bare: {project_rate / bare_rate:.2f}  (goal >= 0.80)")
 

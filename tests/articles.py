@@ -17,7 +17,11 @@ def seed_texts() -> list[str]:
 
 def corpus_paragraphs(limit: int) -> list[str]:
     """Paragraphs of the written corpus: short articles of 40 to a few hundred characters."""
-    documents = [document for path in sorted((PROJECT / "annotations" / "corpus").glob("*.json")) for document in load_tasks(path)]
+    documents = [
+        document
+        for path in sorted((PROJECT / "annotations" / "corpus").glob("*.json"))
+        for document in load_tasks(path)
+    ]
     paragraphs = [line for document in documents for line in document.text.split("\n") if len(line.strip()) >= 40]
     return paragraphs[:limit]
 

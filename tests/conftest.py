@@ -82,7 +82,12 @@ def tiny_config_dict(annotations: Path, output_dir: Path, **training) -> dict:
         },
         "model": {
             "name_or_path": None,
-            "from_scratch": {"num_hidden_layers": 1, "hidden_size": 64, "num_attention_heads": 2, "intermediate_size": 128},
+            "from_scratch": {
+                "num_hidden_layers": 1,
+                "hidden_size": 64,
+                "num_attention_heads": 2,
+                "intermediate_size": 128,
+            },
             "crf": False,
             "lexicon": False,
             "dropout": 0.1,

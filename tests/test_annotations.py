@@ -4,7 +4,16 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from training.annotations import LABELS, Document, Span, check_document, is_edge_char, load_task_file, task_files, trim_edges
+from training.annotations import (
+    LABELS,
+    Document,
+    Span,
+    check_document,
+    is_edge_char,
+    load_task_file,
+    task_files,
+    trim_edges,
+)
 from training.cli import app
 from training.text import normalise, read_article
 
@@ -44,7 +53,11 @@ def _value(result, index=0):
 
 def _widen_over_punctuation(text: str, result: list[dict]) -> None:
     """Widen the first span that follows a punctuation mark or space so that it starts with it."""
-    value = next(item["value"] for item in result if item["value"]["start"] > 0 and is_edge_char(text[item["value"]["start"] - 1]))
+    value = next(
+        item["value"]
+        for item in result
+        if item["value"]["start"] > 0 and is_edge_char(text[item["value"]["start"] - 1])
+    )
     value.update(start=value["start"] - 1, text=text[value["start"] - 1 : value["end"]])
 
 
@@ -53,7 +66,9 @@ BREAKAGES = {
     "text differs from the slice": lambda task, result: _value(result).update(text="别的"),
     "overlaps": lambda task, result: result.append({**result[0], "value": {**_value(result), "labels": ["ORG"]}}),
     "unknown label 'LOC'": lambda task, result: _value(result).update(labels=["LOC"]),
-    "starts or ends with whitespace or punctuation": lambda task, result: _widen_over_punctuation(task["data"]["text"], result),
+    "starts or ends with whitespace or punctuation": lambda task, result: _widen_over_punctuation(
+        task["data"]["text"], result
+    ),
     "no longer matches the normalised seeds/002_1775c1fd85892c10.txt": lambda task, result: task["data"].update(
         text=task["data"]["text"] + "多余"
     ),
@@ -66,7 +81,9 @@ def test_cli_check_reports_each_error_kind_with_file_task_and_offsets(project_co
     result = runner.invoke(app, ["annotations", "check", "--dir", str(project_copy / "annotations")])
     assert result.exit_code == 1
     error_lines = [line for line in result.output.splitlines() if line.startswith("error:")]
-    assert any(message in line and "002_1775c1fd85892c10.json: task 002_1775c1fd85892c10" in line for line in error_lines), result.output
+    assert any(
+        message in line and "002_1775c1fd85892c10.json: task 002_1775c1fd85892c10" in line for line in error_lines
+    ), result.output
     assert path.read_bytes() == before  # nothing modified
 
 

@@ -44,7 +44,14 @@ def test_augmentation_does_not_depend_on_string_hashing():
 
     script = "from pathlib import Path; from training.annotations import load_documents; from training.augment import augment; print(augment(load_documents(Path('annotations'))[:1], 1, 3, word_swap_rate=0.5)[0].text[:400])"
     outputs = {
-        subprocess.run([sys.executable, "-c", script], cwd=PROJECT, capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=PROJECT,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
         for seed in ("1", "2")
     }
     assert len(outputs) == 1
@@ -60,7 +67,12 @@ def test_other_label_sets_swap_in_their_own_mentions_only():
     ]
     for copy in augment(documents, copies=5, seed=3):
         assert check_document(copy, ("PER", "LOC")) == []
-        assert {(s.label, s.text) for s in copy.spans} <= {("PER", "张三"), ("PER", "李四"), ("LOC", "北京"), ("LOC", "上海")}
+        assert {(s.label, s.text) for s in copy.spans} <= {
+            ("PER", "张三"),
+            ("PER", "李四"),
+            ("LOC", "北京"),
+            ("LOC", "上海"),
+        }
 
 
 def _outside_spans(document) -> str:
@@ -70,8 +82,6 @@ def _outside_spans(document) -> str:
         parts.append(document.text[position : span.start])
         position = span.end
     return "|".join(parts + [document.text[position:]])
-
-
 
 
 def test_word_swap_changes_context_words_but_not_entities_numbers_or_counters():
@@ -90,7 +100,18 @@ def test_word_swap_changes_context_words_but_not_entities_numbers_or_counters():
     assert punctuation.findall(_outside_spans(swapped)) == punctuation.findall(_outside_spans(plain))
 
 
-@pytest.mark.parametrize("gold", ["廣州市白云區", "广州市天河区沙河街道", "临夏市枹罕镇王坪村", "安顺市紫云自治县", "格凸河镇二关村", "广东广州", "毕节大方"])
+@pytest.mark.parametrize(
+    "gold",
+    [
+        "廣州市白云區",
+        "广州市天河区沙河街道",
+        "临夏市枹罕镇王坪村",
+        "安顺市紫云自治县",
+        "格凸河镇二关村",
+        "广东广州",
+        "毕节大方",
+    ],
+)
 def test_region_replacements_keep_the_shape_of_a_chain(gold):
     """A chain of places is one REGION; replacements must be chains of the same levels, or the model learns to split them."""
     shapes, rng = RegionShapes(), random.Random(0)
@@ -104,7 +125,10 @@ def test_region_replacements_keep_the_shape_of_a_chain(gold):
 def test_short_forms_stay_short_and_one_character_forms_one_character():
     shapes, rng = RegionShapes(), random.Random(0)
     assert all(len(shapes.region("粤", rng)) == 1 for _ in range(20))
-    assert all(shapes.parse(shapes.region("南沙", rng))[0] == [] or shapes.suffix(shapes.region("南沙", rng)) == "" for _ in range(20))
+    assert all(
+        shapes.parse(shapes.region("南沙", rng))[0] == [] or shapes.suffix(shapes.region("南沙", rng)) == ""
+        for _ in range(20)
+    )
 
 
 def test_person_replacements_are_as_long_as_the_gold_name():
@@ -117,7 +141,16 @@ def test_person_replacements_are_as_long_as_the_gold_name():
         assert len({copy.spans[0].text for copy in copies}) > 10  # and still many different names
 
 
-@pytest.mark.parametrize(("gold", "label"), [("1033.98萬元", "AMOUNT"), ("2750多万元", "AMOUNT"), ("2019-01-20 09:24", "DATE"), ("去年7月", "DATE"), ("2016年至2020年", "DATE")])
+@pytest.mark.parametrize(
+    ("gold", "label"),
+    [
+        ("1033.98萬元", "AMOUNT"),
+        ("2750多万元", "AMOUNT"),
+        ("2019-01-20 09:24", "DATE"),
+        ("去年7月", "DATE"),
+        ("2016年至2020年", "DATE"),
+    ],
+)
 def test_amounts_and_dates_get_new_numbers_in_the_gold_format(gold, label):
     rng = random.Random(0)
     drawn = {_renumber(gold, label, rng) for _ in range(20)}
@@ -146,5 +179,7 @@ def test_numbers_outside_entities_take_any_length_but_durations_keep_their_size(
     swap = WordSwapper(rate=1.0, seed=0)
     before_hao = [swap._number("12345678", "号") for _ in range(1000)]
     before_nian = [swap._number("3", "年") for _ in range(1000)]
-    assert {len(number) for number in before_hao} == set(range(1, 13)) and all(number.isdigit() for number in before_hao)
+    assert {len(number) for number in before_hao} == set(range(1, 13)) and all(
+        number.isdigit() for number in before_hao
+    )
     assert {len(number) for number in before_nian} == {1} and len(set(before_nian)) == 9  # a duration keeps its size

@@ -39,9 +39,15 @@ def trained(project) -> Path:
 
 
 def test_train_writes_a_model_folder_and_prints_its_dev_figure(trained):
-    assert {"model.safetensors", "config.json", "vocab.txt", "metrics.json", "run.json", "training_config.yaml", "README.md"} <= {
-        path.name for path in trained.iterdir()
-    }
+    assert {
+        "model.safetensors",
+        "config.json",
+        "vocab.txt",
+        "metrics.json",
+        "run.json",
+        "training_config.yaml",
+        "README.md",
+    } <= {path.name for path in trained.iterdir()}
     assert not (trained.parent / ".tiny.partial").exists()
 
 
@@ -56,46 +62,77 @@ def test_train_resume_continues_an_interrupted_run_to_the_same_weights(project, 
     config = load_config(project / "tiny.yaml", ["run_name=resumed"])
     with pytest.raises(KeyboardInterrupt):
         train(config, callbacks=[StopAfterStep(10)], progress=False)
-    result = runner.invoke(app, ["train", "--config", str(project / "tiny.yaml"), "--set", "run_name=resumed", "--resume"])
+    result = runner.invoke(
+        app, ["train", "--config", str(project / "tiny.yaml"), "--set", "run_name=resumed", "--resume"]
+    )
     assert result.exit_code == 0, result.output
     assert "saved" in result.output and not partial_dir(config).exists()
-    first, second = load_file(trained / "model.safetensors"), load_file(project / "models" / "resumed" / "model.safetensors")
+    first, second = (
+        load_file(trained / "model.safetensors"),
+        load_file(project / "models" / "resumed" / "model.safetensors"),
+    )
     assert all((first[name] == second[name]).all() for name in first)
 
 
 def test_train_resume_without_a_checkpoint_is_one_line(project):
-    result = runner.invoke(app, ["train", "--config", str(project / "tiny.yaml"), "--set", "run_name=never", "--resume"])
-    assert result.exit_code == 1 and "--resume: no checkpoint under" in result.output and "Traceback" not in result.output
+    result = runner.invoke(
+        app, ["train", "--config", str(project / "tiny.yaml"), "--set", "run_name=never", "--resume"]
+    )
+    assert (
+        result.exit_code == 1 and "--resume: no checkpoint under" in result.output and "Traceback" not in result.output
+    )
 
 
 def test_evaluate_on_data_files_writes_the_three_reports(project, trained, tmp_path):
     out = tmp_path / "report"
-    result = runner.invoke(app, ["evaluate", "--model", str(trained), "--data", str(project / "annotations" / "doc4.json"), "--out", str(out)])
+    result = runner.invoke(
+        app,
+        ["evaluate", "--model", str(trained), "--data", str(project / "annotations" / "doc4.json"), "--out", str(out)],
+    )
     assert result.exit_code == 0, result.output
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["documents"] == ["doc4"] and "micro" in result.output
-    assert (out / "report.md").is_file() and (out / "report.html").read_text(encoding="utf-8").startswith("<!doctype html>")
+    assert (out / "report.md").is_file() and (out / "report.html").read_text(encoding="utf-8").startswith(
+        "<!doctype html>"
+    )
 
 
 def test_cv_and_compare_write_pooled_reports_and_one_table(project, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # short report paths: they name the rows of the comparison
     out = Path("cv")
-    result = runner.invoke(app, ["cv", "--config", str(project / "tiny.yaml"), "--folds", "2", "--out", str(out), "--set", "training.epochs=2"])
+    result = runner.invoke(
+        app,
+        ["cv", "--config", str(project / "tiny.yaml"), "--folds", "2", "--out", str(out), "--set", "training.epochs=2"],
+    )
     assert result.exit_code == 0, result.output
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    assert len(report["folds"]) == 2 and sorted(doc for fold in report["folds"] for doc in fold["test"]) == [f"doc{i}" for i in range(6)]
+    assert len(report["folds"]) == 2 and sorted(doc for fold in report["folds"] for doc in fold["test"]) == [
+        f"doc{i}" for i in range(6)
+    ]
     assert (out / "cv_config.json").is_file() and "pooled micro F1" in result.output
     compared = runner.invoke(app, ["compare", str(out), str(out / "folds" / "tiny-fold0")])
     assert compared.exit_code == 0, compared.output
-    assert "F1 per label" in compared.output and "│ cv " in compared.output and "│ cv/folds/tiny-fold0 " in compared.output
+    assert (
+        "F1 per label" in compared.output and "│ cv " in compared.output and "│ cv/folds/tiny-fold0 " in compared.output
+    )
 
 
 def test_pretrain_writes_an_encoder_folder(project, tmp_path):
     config = {
-        "run_name": "mlm", "seed": 1, "output_dir": str(tmp_path / "models"), "dropout": 0.1,
+        "run_name": "mlm",
+        "seed": 1,
+        "output_dir": str(tmp_path / "models"),
+        "dropout": 0.1,
         "data": {"texts": [str(project / "annotations")], "max_length": 48},
         "encoder": {"num_hidden_layers": 1, "hidden_size": 32, "num_attention_heads": 2, "intermediate_size": 64},
-        "training": {"epochs": 1, "batch_size": 8, "learning_rate": 1e-3, "weight_decay": 0.0, "warmup_ratio": 0.0, "mlm_probability": 0.15},
+        "training": {
+            "epochs": 1,
+            "batch_size": 8,
+            "learning_rate": 1e-3,
+            "weight_decay": 0.0,
+            "warmup_ratio": 0.0,
+            "mlm_probability": 0.15,
+        },
     }
     (tmp_path / "mlm.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     result = runner.invoke(app, ["pretrain", "--config", str(tmp_path / "mlm.yaml")])
@@ -125,7 +162,9 @@ def test_normalise_writes_cleaned_copies_and_counts_what_it_removed(tmp_path):
 
 def test_corpus_check_reports_problems_and_writes_nothing(tmp_path):
     (tmp_path / "source").mkdir()
-    (tmp_path / "source" / "part.txt").write_text("### a1\n[[平塘县|REGION]]的[[卢健|PERSON]]\n\n### a2\n[[广州|PLACE]]\n", encoding="utf-8")
+    (tmp_path / "source" / "part.txt").write_text(
+        "### a1\n[[平塘县|REGION]]的[[卢健|PERSON]]\n\n### a2\n[[广州|PLACE]]\n", encoding="utf-8"
+    )
     shutil.copy(PROJECT / "annotations" / "label_config.xml", tmp_path)
     result = runner.invoke(app, ["corpus", "check", "--dir", str(tmp_path)])
     assert result.exit_code == 1 and "unknown label 'PLACE'" in result.output

@@ -17,7 +17,9 @@ def write(tmp_path: Path, edit) -> Path:
     return path
 
 
-@pytest.mark.parametrize("name", ["offline-small.yaml", "bert-base-chinese.yaml", "public-ner5.yaml", "offline-transfer.yaml"])
+@pytest.mark.parametrize(
+    "name", ["offline-small.yaml", "bert-base-chinese.yaml", "public-ner5.yaml", "offline-transfer.yaml"]
+)
 def test_shipped_configs_are_valid(name):
     config = load_config(PROJECT / "configs" / name)
     assert config.data.split.train
@@ -37,7 +39,10 @@ def test_shipped_pretraining_configs_are_valid_and_match_the_offline_shape(name)
         (lambda t: t["training"].update(epoch=3), r"training\.epoch: Extra inputs are not permitted"),
         (lambda t: t["training"].update(batch_size="big"), r"training\.batch_size: Input should be a valid integer"),
         (lambda t: t["data"].update(max_length=8), r"data\.max_length: Input should be greater than or equal to 16"),
-        (lambda t: t["data"].update(window_overlap=100), r"data: Value error, window_overlap \(100\) must be under half"),
+        (
+            lambda t: t["data"].update(window_overlap=100),
+            r"data: Value error, window_overlap \(100\) must be under half",
+        ),
         (lambda t: t["data"].update(tagging_scheme="BILOU"), r"data\.tagging_scheme: Input should be 'BIO' or 'BIOES'"),
         (lambda t: t["model"].update(name_or_path="bert-base-chinese"), r"model: Value error, set exactly one of"),
         (lambda t: t["model"]["from_scratch"].update(hidden_size=250), r"must be divisible by num_attention_heads"),

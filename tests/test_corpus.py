@@ -5,8 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from training.annotations import check_document, load_documents
-from training.annotations import Document
+from training.annotations import Document, check_document, load_documents
 from training.corpus import build_corpus, parse_source, seed_texts, shared_strings
 from training.text import normalise
 
@@ -16,12 +15,19 @@ CORPUS = PROJECT / "annotations" / "corpus"
 
 def test_markup_becomes_spans_with_exact_offsets(tmp_path):
     source = tmp_path / "part.txt"
-    source.write_text("### a1\n[[2021年|DATE]],[[廣州市白雲區|REGION]]向[[平塘县|REGION]]投入[[1033.98万元|AMOUNT]]。\n記者:[[王小明|PERSON]]\n", encoding="utf-8")
+    source.write_text(
+        "### a1\n[[2021年|DATE]],[[廣州市白雲區|REGION]]向[[平塘县|REGION]]投入[[1033.98万元|AMOUNT]]。\n記者:[[王小明|PERSON]]\n",
+        encoding="utf-8",
+    )
     [document], problems = parse_source(source)
     assert problems == [] and document.doc_id == "part-a1"
     assert document.text == "2021年,廣州市白雲區向平塘县投入1033.98万元。\n記者:王小明"
     assert [(span.label, span.text) for span in document.spans] == [
-        ("DATE", "2021年"), ("REGION", "廣州市白雲區"), ("REGION", "平塘县"), ("AMOUNT", "1033.98万元"), ("PERSON", "王小明")
+        ("DATE", "2021年"),
+        ("REGION", "廣州市白雲區"),
+        ("REGION", "平塘县"),
+        ("AMOUNT", "1033.98万元"),
+        ("PERSON", "王小明"),
     ]
     assert all(document.text[span.start : span.end] == span.text for span in document.spans)
 
@@ -56,7 +62,9 @@ def test_text_shared_with_a_seed_is_refused(tmp_path):
     seeds.mkdir()
     (seeds / "a.txt").write_text("去年广州市白云区向平塘县拨款", encoding="utf-8")
     (tmp_path / "source").mkdir()
-    (tmp_path / "source" / "train-1.txt").write_text("### a\n今天[[广州市白云区|REGION]]向[[平塘县|REGION]]投入资金\n", encoding="utf-8")
+    (tmp_path / "source" / "train-1.txt").write_text(
+        "### a\n今天[[广州市白云区|REGION]]向[[平塘县|REGION]]投入资金\n", encoding="utf-8"
+    )
     _, problems = build_corpus(tmp_path, seeds=seeds)
     assert problems == [f"{tmp_path}: train-1-a: shares '广州市白云区向平塘县' with a seed article; reword it"]
     assert not list(tmp_path.glob("*.json"))
@@ -69,7 +77,9 @@ def test_committed_task_files_are_the_conversion_of_the_markup(tmp_path):
     counts, problems = build_corpus(tmp_path)
     assert problems == []
     for name in counts:
-        assert json.loads((tmp_path / f"{name}.json").read_text()) == json.loads((CORPUS / f"{name}.json").read_text()), name
+        assert json.loads((tmp_path / f"{name}.json").read_text()) == json.loads(
+            (CORPUS / f"{name}.json").read_text()
+        ), name
 
 
 def test_the_corpus_is_large_clean_and_split():

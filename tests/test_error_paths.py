@@ -77,7 +77,9 @@ def test_label_studio_failure_after_connecting_never_shows_the_api_key(echo_serv
     assert EchoThenFail.calls >= 2  # the server did echo the key back
     everything = result.stdout + result.stderr + caplog.text
     assert echo_server not in everything
-    assert error_lines(result.stderr) == [f"error: Label Studio answered HTTP 500 during {command[1]}; see the server's log"]
+    assert error_lines(result.stderr) == [
+        f"error: Label Studio answered HTTP 500 during {command[1]}; see the server's log"
+    ]
 
 
 class ImportsNothing(BaseHTTPRequestHandler):
@@ -115,13 +117,17 @@ def test_push_checks_the_servers_count_of_imported_tasks(monkeypatch):
     finally:
         server.shutdown()
     assert result.exit_code == 1
-    assert error_lines(result.stderr) == ["error: Label Studio reported 0 task(s) imported of 1 sent; check project 'xiezuo-ner'"]
+    assert error_lines(result.stderr) == [
+        "error: Label Studio reported 0 task(s) imported of 1 sent; check project 'xiezuo-ner'"
+    ]
 
 
 # 2. A model folder without its tokenizer files is refused; unreadable articles are flagged.
 
 
-@pytest.mark.parametrize("removed", [("vocab.txt", "tokenizer.json"), ("vocab.txt", "tokenizer.json", "tokenizer_config.json")])
+@pytest.mark.parametrize(
+    "removed", [("vocab.txt", "tokenizer.json"), ("vocab.txt", "tokenizer.json", "tokenizer_config.json")]
+)
 def test_model_folder_without_tokenizer_files_is_refused(tiny_model, tmp_path, removed):
     broken = tmp_path / "model"
     shutil.copytree(tiny_model, broken)
@@ -129,7 +135,9 @@ def test_model_folder_without_tokenizer_files_is_refused(tiny_model, tmp_path, r
         (broken / name).unlink(missing_ok=True)
     result = runner.invoke(app, ["tag", "--model", str(broken), str(SEED)])
     assert result.exit_code == 1
-    assert error_lines(result.stderr) == [f"error: {broken}: no tokenizer files (vocab.txt or tokenizer.json); copy the whole model folder"]
+    assert error_lines(result.stderr) == [
+        f"error: {broken}: no tokenizer files (vocab.txt or tokenizer.json); copy the whole model folder"
+    ]
 
 
 def test_article_the_vocabulary_cannot_read_gets_a_warning(tiny_model, tmp_path):
@@ -138,7 +146,11 @@ def test_article_the_vocabulary_cannot_read_gets_a_warning(tiny_model, tmp_path)
     result = runner.invoke(app, ["tag", "--model", str(tiny_model), str(article), str(SEED), "--format", "jsonl"])
     assert result.exit_code == 0
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
-    assert len(warnings) == 1 and warnings[0].startswith(f"warning: {article}: ") and "unknown to the model's vocabulary" in warnings[0]
+    assert (
+        len(warnings) == 1
+        and warnings[0].startswith(f"warning: {article}: ")
+        and "unknown to the model's vocabulary" in warnings[0]
+    )
     assert Tagger.from_pretrained(tiny_model)(SEED.read_text(encoding="utf-8")).mostly_unknown is False
 
 
@@ -147,7 +159,10 @@ def test_article_the_vocabulary_cannot_read_gets_a_warning(tiny_model, tmp_path)
 
 @pytest.mark.parametrize(
     ("data", "expected"),
-    [("平塘县".encode("gbk"), "error: <stdin>: not UTF-8 (byte 2: b'\\xcc')"), ("平塘\x00县".encode(), "error: <stdin>: looks binary (NUL at character 2)")],
+    [
+        ("平塘县".encode("gbk"), "error: <stdin>: not UTF-8 (byte 2: b'\\xcc')"),
+        ("平塘\x00县".encode(), "error: <stdin>: looks binary (NUL at character 2)"),
+    ],
 )
 def test_stdin_bytes_get_the_file_checks(tiny_model, data, expected):
     result = runner.invoke(app, ["tag", "--model", str(tiny_model), "-", "--format", "jsonl"], input=data)
@@ -158,7 +173,9 @@ def test_stdin_bytes_get_the_file_checks(tiny_model, data, expected):
 def test_stdin_utf8_is_decoded_as_utf8_whatever_the_locale(tiny_model, monkeypatch):
     monkeypatch.setenv("LC_ALL", "C")
     text = "2021年7月,广州市白云区向平塘县投入帮扶资金27万余元。"
-    result = runner.invoke(app, ["tag", "--model", str(tiny_model), "-", "--format", "jsonl"], input=text.encode("utf-8"))
+    result = runner.invoke(
+        app, ["tag", "--model", str(tiny_model), "-", "--format", "jsonl"], input=text.encode("utf-8")
+    )
     assert result.exit_code == 0
     [line] = [json.loads(line) for line in result.stdout.splitlines()]
     assert line["length"] == len(text) and all(text[e["start"] : e["end"]] == e["text"] for e in line["entities"])
@@ -193,10 +210,27 @@ def test_failed_run_leaves_the_previous_output_untouched(tiny_model, tmp_path, m
         return as_jsonl(name, article)
 
     monkeypatch.setattr(formats, "as_jsonl", failing_write)
-    result = runner.invoke(app, ["tag", "--model", str(tiny_model), str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--format", "jsonl", "--out", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "tag",
+            "--model",
+            str(tiny_model),
+            str(tmp_path / "a.txt"),
+            str(tmp_path / "b.txt"),
+            "--format",
+            "jsonl",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 1 and "unexpected RuntimeError: disk on fire" in result.stderr
     assert out.read_text(encoding="utf-8") == "previous run\n"
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["a.txt", "b.txt", "tags.jsonl"]  # no temporary file left
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "a.txt",
+        "b.txt",
+        "tags.jsonl",
+    ]  # no temporary file left
 
 
 # 5. A missing input does not stop the batch.
@@ -207,19 +241,37 @@ def test_missing_file_folder_named_txt_and_stdin_among_files(tiny_model, tmp_pat
     (tmp_path / "folder.txt").mkdir()
     (tmp_path / "folder.txt" / "inner.txt").write_text("平塘县", encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    args = ["tag", "--model", str(tiny_model), str(tmp_path / "missing.txt"), str(tmp_path / "good.txt"), "-", "--format", "jsonl", "--out", str(out)]
+    args = [
+        "tag",
+        "--model",
+        str(tiny_model),
+        str(tmp_path / "missing.txt"),
+        str(tmp_path / "good.txt"),
+        "-",
+        "--format",
+        "jsonl",
+        "--out",
+        str(out),
+    ]
     result = runner.invoke(app, args, input="广州市白云区".encode())
     assert result.exit_code == 1
     assert error_lines(result.stderr) == [f"error: {tmp_path / 'missing.txt'}: no such file"]
-    assert [json.loads(line)["source"] for line in out.read_text(encoding="utf-8").splitlines()] == [str(tmp_path / "good.txt"), "<stdin>"]
+    assert [json.loads(line)["source"] for line in out.read_text(encoding="utf-8").splitlines()] == [
+        str(tmp_path / "good.txt"),
+        "<stdin>",
+    ]
     result = runner.invoke(app, ["tag", "--model", str(tiny_model), str(tmp_path / "folder.txt"), "--format", "jsonl"])
     assert result.exit_code == 0 and json.loads(result.stdout)["source"].endswith("inner.txt")  # a folder is searched
 
 
 def test_output_into_a_missing_folder_is_one_line_before_any_work(tiny_model, tmp_path):
-    result = runner.invoke(app, ["tag", "--model", str(tiny_model), str(SEED), "--out", str(tmp_path / "no" / "out.json")])
+    result = runner.invoke(
+        app, ["tag", "--model", str(tiny_model), str(SEED), "--out", str(tmp_path / "no" / "out.json")]
+    )
     assert result.exit_code == 1
-    assert error_lines(result.stderr) == [f"error: --out {tmp_path / 'no' / 'out.json'}: folder {tmp_path / 'no'} does not exist"]
+    assert error_lines(result.stderr) == [
+        f"error: --out {tmp_path / 'no' / 'out.json'}: folder {tmp_path / 'no'} does not exist"
+    ]
 
 
 # 6 and 9. User text is shown as text: no markup, no terminal control.
@@ -301,7 +353,10 @@ def test_broken_config_is_one_line(tmp_path, synthetic_annotations, content, ove
     [
         ({"data": {"text": "平塘县"}, "annotations": {"result": []}}, "annotations must be a list of objects"),
         ({"data": {"text": "平塘县"}, "annotations": [{"result": "none"}]}, "result must be a list of objects"),
-        ({"data": {"text": "平塘县"}, "annotations": [{"result": [{"type": "labels", "value": None}]}]}, "result item 0: needs integer start/end"),
+        (
+            {"data": {"text": "平塘县"}, "annotations": [{"result": [{"type": "labels", "value": None}]}]},
+            "result item 0: needs integer start/end",
+        ),
         ({"data": {"text": "平塘县", "source": 3}}, "data.source must be a path string"),
     ],
 )
@@ -317,10 +372,21 @@ def test_tasks_of_the_wrong_shape_are_one_line(tmp_path, task, expected):
 
 @pytest.mark.parametrize("offset", [0.9, "0", True])
 def test_offsets_that_are_not_integers_are_refused(tmp_path, offset):
-    task = {"data": {"text": "平塘县"}, "annotations": [{"result": [{"type": "labels", "value": {"start": offset, "end": 3, "text": "平塘县", "labels": ["REGION"]}}]}]}
+    task = {
+        "data": {"text": "平塘县"},
+        "annotations": [
+            {
+                "result": [
+                    {"type": "labels", "value": {"start": offset, "end": 3, "text": "平塘县", "labels": ["REGION"]}}
+                ]
+            }
+        ],
+    }
     path = tmp_path / "task.json"
     path.write_text(json.dumps(task, ensure_ascii=False), encoding="utf-8")
-    with pytest.raises(XiezuoError, match=f"task.json: result item 0: needs integer start/end.*offset {offset!r} is not an integer"):
+    with pytest.raises(
+        XiezuoError, match=f"task.json: result item 0: needs integer start/end.*offset {offset!r} is not an integer"
+    ):
         load_tasks(path)
 
 
@@ -339,8 +405,13 @@ def test_resume_refuses_a_changed_config_naming_the_keys(synthetic_annotations, 
     config = config_from_dict(tiny_config_dict(synthetic_annotations, tmp_path, **settings), "b")
     with pytest.raises(KeyboardInterrupt):
         train(config, callbacks=[StopAfterStep(5)], progress=False)
-    changed = config_from_dict(tiny_config_dict(synthetic_annotations, tmp_path, **(settings | {"epochs": 6, "learning_rate": 1e-3})), "c")
-    with pytest.raises(XiezuoError, match=r"config changed since the run started: training.epochs \(4.0 → 6.0\), training.learning_rate \(0.003 → 0.001\)"):
+    changed = config_from_dict(
+        tiny_config_dict(synthetic_annotations, tmp_path, **(settings | {"epochs": 6, "learning_rate": 1e-3})), "c"
+    )
+    with pytest.raises(
+        XiezuoError,
+        match=r"config changed since the run started: training.epochs \(4.0 → 6.0\), training.learning_rate \(0.003 → 0.001\)",
+    ):
         train(changed, resume=True, progress=False)
     assert partial_dir(config).is_dir()  # still resumable with the original config
 
@@ -384,7 +455,9 @@ def test_blank_article_has_no_entities_from_file_stdin_and_api(tiny_model, tmp_p
     blank = tmp_path / "blank.txt"
     blank.write_text(" \n\u3000", encoding="utf-8")
     from_file = runner.invoke(app, ["tag", "--model", str(tiny_model), str(blank), "--format", "jsonl"])
-    from_stdin = runner.invoke(app, ["tag", "--model", str(tiny_model), "-", "--format", "jsonl"], input=" \n\u3000".encode())
+    from_stdin = runner.invoke(
+        app, ["tag", "--model", str(tiny_model), "-", "--format", "jsonl"], input=" \n\u3000".encode()
+    )
     for result, name in ((from_file, str(blank)), (from_stdin, "<stdin>")):
         assert result.exit_code == 0
         assert json.loads(result.stdout)["entities"] == []
@@ -402,14 +475,22 @@ def test_shipped_configs_pass_the_unique_key_loader():
 # The whole command under generated file names and contents.
 
 NAME_CHARS = st.sampled_from(list("ab平塘[]{}()*?! -_.'\"$;&|<>\\~#%\t\x1b\u202e😀") + ["[bold]", "[/]"[0:1] + "b]"])
-GOOD_TEXT = st.lists(st.sampled_from(list("广州市白云区向平塘县投入资金万元年月日卢健,。()\n\r\t \x1b\x07\u202e😀") + ["(guǎng zhōu)", "1033.98万元", "2021年7月"]), max_size=40).map("".join)
+GOOD_TEXT = st.lists(
+    st.sampled_from(
+        list("广州市白云区向平塘县投入资金万元年月日卢健,。()\n\r\t \x1b\x07\u202e😀")
+        + ["(guǎng zhōu)", "1033.98万元", "2021年7月"]
+    ),
+    max_size=40,
+).map("".join)
 BAD_BYTES = st.sampled_from([b"\xff", b"\xc3(", b"\x00", "平塘县".encode("gbk")])
 
 
 @st.composite
 def articles(draw) -> list[tuple[str, bytes, bool]]:
     """(file name, content, is it bad) for one to four files with distinct names."""
-    names = draw(st.lists(st.lists(NAME_CHARS, min_size=1, max_size=8).map("".join), min_size=1, max_size=4, unique=True))
+    names = draw(
+        st.lists(st.lists(NAME_CHARS, min_size=1, max_size=8).map("".join), min_size=1, max_size=4, unique=True)
+    )
     files = []
     for index, name in enumerate(names):
         name = f"{index}{name}"  # never `.` or `..`, never an option
@@ -433,7 +514,9 @@ def test_tag_command_over_generated_files(tiny_model, tmp_path_factory, files):
         (folder / name).write_bytes(content)
         paths.append(folder / name)
     out = folder / "0out.jsonl"
-    result = runner.invoke(app, ["tag", "--model", str(tiny_model), *map(str, paths), "--format", "jsonl", "--out", str(out)])
+    result = runner.invoke(
+        app, ["tag", "--model", str(tiny_model), *map(str, paths), "--format", "jsonl", "--out", str(out)]
+    )
 
     bad = [path for path, (_, _, is_bad) in zip(paths, files) if is_bad]
     good = [path for path, (_, _, is_bad) in zip(paths, files) if not is_bad]
@@ -488,9 +571,13 @@ def test_annotation_files_are_written_atomically(tmp_path, monkeypatch):
 
 def test_corpus_output_that_is_an_input_is_refused_and_the_input_kept(tmp_path):
     corpus = tmp_path / "corpus.jsonl"
-    corpus.write_text(json.dumps({"id": "a", "text": "广州市白云区向平塘县投入帮扶资金"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    corpus.write_text(
+        json.dumps({"id": "a", "text": "广州市白云区向平塘县投入帮扶资金"}, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     before = corpus.read_bytes()
     result = runner.invoke(app, ["tag", str(corpus), "--format", "jsonl", "--out", str(corpus)])
     assert result.exit_code == 1
-    assert error_lines(result.stderr) == [f"error: --out {corpus}: is also an input; writing it would destroy the articles"]
+    assert error_lines(result.stderr) == [
+        f"error: --out {corpus}: is also an input; writing it would destroy the articles"
+    ]
     assert corpus.read_bytes() == before

@@ -1,15 +1,14 @@
 import json
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from training.annotations import LABELS, Span, load_documents
 from training.baseline import rule_spans
-from training.cli import app
 from training.categories import breakdown, categorise, confusion
+from training.cli import app
 from training.scores import entity_scores
 
 runner = CliRunner()
@@ -96,11 +95,14 @@ def test_evaluate_writes_json_markdown_and_self_contained_html(tiny_model, tmp_p
 
 
 def test_cv_tests_every_document_once_and_pools_the_folds(synthetic_annotations, tmp_path):
-    from tests.conftest import tiny_config_dict
     import yaml
 
+    from tests.conftest import tiny_config_dict
+
     config = tmp_path / "tiny.yaml"
-    config.write_text(yaml.safe_dump(tiny_config_dict(synthetic_annotations, tmp_path / "models", epochs=20)), encoding="utf-8")
+    config.write_text(
+        yaml.safe_dump(tiny_config_dict(synthetic_annotations, tmp_path / "models", epochs=20)), encoding="utf-8"
+    )
     out = tmp_path / "cv"
     result = runner.invoke(app, ["cv", "--config", str(config), "--folds", "3", "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -108,10 +110,14 @@ def test_cv_tests_every_document_once_and_pools_the_folds(synthetic_annotations,
     tested = [doc for fold in report["folds"] for doc in fold["test"]]
     assert sorted(tested) == [f"doc{i}" for i in range(6)]
     for index, fold in enumerate(report["folds"]):
-        trained_on = yaml.safe_load((out / "folds" / f"tiny-fold{index}" / "training_config.yaml").read_text())["data"]["split"]
+        trained_on = yaml.safe_load((out / "folds" / f"tiny-fold{index}" / "training_config.yaml").read_text())["data"][
+            "split"
+        ]
         assert not set(fold["test"]) & (set(trained_on["train"]) | set(trained_on["dev"]))
     assert set(report["fold_summary"]["micro"]) == {"model_mean", "model_std", "rules_mean", "rules_std"}
-    assert report["systems"]["model"]["micro"]["support"] == sum(len(d.spans) for d in load_documents(synthetic_annotations))
+    assert report["systems"]["model"]["micro"]["support"] == sum(
+        len(d.spans) for d in load_documents(synthetic_annotations)
+    )
     compared = runner.invoke(app, ["compare", str(out), str(out / "folds" / "tiny-fold0" / "test-report")])
     assert compared.exit_code == 0 and "micro" in compared.output
 
@@ -119,15 +125,32 @@ def test_cv_tests_every_document_once_and_pools_the_folds(synthetic_annotations,
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian package `chromium`; `make test` installs it as root)")
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium is not installed (Debian package `chromium`; `make test` installs it as root)"
+)
 def test_html_report_renders_with_entity_marks(tiny_model, tmp_path):
     out = tmp_path / "report"
-    assert runner.invoke(app, ["evaluate", "--model", str(tiny_model), "--split", "dev", "--out", str(out)]).exit_code == 0
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}"]
+    assert (
+        runner.invoke(app, ["evaluate", "--model", str(tiny_model), "--split", "dev", "--out", str(out)]).exit_code == 0
+    )
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
     page = f"file://{out / 'report.html'}"
     dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", page], capture_output=True, text=True, timeout=120).stdout
     assert dom.count('class="ent ok"') + dom.count('class="ent error"') >= 2
     assert 'id="f1-chart"' in dom and 'id="confusion"' in dom
     screenshot = tmp_path / "report.png"
-    subprocess.run([CHROMIUM, *flags, f"--screenshot={screenshot}", "--window-size=1280,1600", page], capture_output=True, timeout=120)
+    subprocess.run(
+        [CHROMIUM, *flags, f"--screenshot={screenshot}", "--window-size=1280,1600", page],
+        capture_output=True,
+        timeout=120,
+    )
     assert screenshot.stat().st_size > 10_000  # a real rendered page, not a blank one

@@ -15,8 +15,14 @@ from training.importer import import_file, label_config, parse_mapping
 runner = CliRunner()
 
 CLUENER = [
-    {"text": "浙江商人在上海新开了一家公司", "label": {"address": {"浙江": [[0, 1]], "上海": [[5, 6]]}, "position": {"商人": [[2, 3]]}}},
-    {"text": "《招商银行年报》发布", "label": {"book": {"《招商银行年报》": [[0, 7]]}, "company": {"招商银行": [[1, 4]]}}},
+    {
+        "text": "浙江商人在上海新开了一家公司",
+        "label": {"address": {"浙江": [[0, 1]], "上海": [[5, 6]]}, "position": {"商人": [[2, 3]]}},
+    },
+    {
+        "text": "《招商银行年报》发布",
+        "label": {"book": {"《招商银行年报》": [[0, 7]]}, "company": {"招商银行": [[1, 4]]}},
+    },
 ]
 
 
@@ -29,7 +35,10 @@ def test_cluener_end_is_inclusive_and_unmapped_labels_are_counted(tmp_path):
     path = write_lines(tmp_path / "train.json", [json.dumps(item, ensure_ascii=False) for item in CLUENER])
     result = import_file("cluener", path, parse_mapping(["address=REGION", "company=ORG"]))
     first, second = result.documents
-    assert [(s.start, s.end, s.label, s.text) for s in first.spans] == [(0, 2, "REGION", "浙江"), (5, 7, "REGION", "上海")]
+    assert [(s.start, s.end, s.label, s.text) for s in first.spans] == [
+        (0, 2, "REGION", "浙江"),
+        (5, 7, "REGION", "上海"),
+    ]
     assert [(s.label, s.text) for s in second.spans] == [("ORG", "招商银行")]
     assert result.dropped == {"position": 1, "book": 1}
     assert result.kept == {"REGION": 2, "ORG": 1}
@@ -47,7 +56,9 @@ def test_cluener_malformed_lines_are_reported_and_the_rest_imported(tmp_path):
     lines = [
         json.dumps(CLUENER[0], ensure_ascii=False),
         '{"text": "半行',
-        json.dumps({"text": "北京欢迎你", "label": {"address": {"北京": [[0, 2]]}}}, ensure_ascii=False),  # end not inclusive
+        json.dumps(
+            {"text": "北京欢迎你", "label": {"address": {"北京": [[0, 2]]}}}, ensure_ascii=False
+        ),  # end not inclusive
         json.dumps({"label": {}}),
         json.dumps({"text": "北京欢迎你", "label": {"address": {"北京": [[0, 1]]}}}, ensure_ascii=False),
     ]
@@ -61,12 +72,34 @@ def test_cluener_malformed_lines_are_reported_and_the_rest_imported(tmp_path):
 def test_bio_sentences_become_documents_and_a_bad_line_skips_only_its_sentence(tmp_path):
     path = write_lines(
         tmp_path / "example.dev",
-        ["中 B-LOC", "国 I-LOC", "的 O", "", "王\tB-PER", "小\tI-PER", "明 I-PER", "来 O", "", "坏", "了 O", "", "到 O", "北 B-LOC", "京 I-LOC"],
+        [
+            "中 B-LOC",
+            "国 I-LOC",
+            "的 O",
+            "",
+            "王\tB-PER",
+            "小\tI-PER",
+            "明 I-PER",
+            "来 O",
+            "",
+            "坏",
+            "了 O",
+            "",
+            "到 O",
+            "北 B-LOC",
+            "京 I-LOC",
+        ],
     )
     result = import_file("bio", path, parse_mapping(["LOC=REGION", "PER=PERSON"]))
     assert [document.text for document in result.documents] == ["中国的", "王小明来", "到北京"]
-    assert [[(s.text, s.label) for s in d.spans] for d in result.documents] == [[("中国", "REGION")], [("王小明", "PERSON")], [("北京", "REGION")]]
-    assert result.problems == [f"{path}:10: expected a character and a tag separated by a space or tab (sentence from line 10 skipped)"]
+    assert [[(s.text, s.label) for s in d.spans] for d in result.documents] == [
+        [("中国", "REGION")],
+        [("王小明", "PERSON")],
+        [("北京", "REGION")],
+    ]
+    assert result.problems == [
+        f"{path}:10: expected a character and a tag separated by a space or tab (sentence from line 10 skipped)"
+    ]
 
 
 def test_bio_reads_a_stray_inside_tag_as_an_entity_start_and_reports_it(tmp_path):
@@ -77,9 +110,14 @@ def test_bio_reads_a_stray_inside_tag_as_an_entity_start_and_reports_it(tmp_path
 
 
 def test_bmes_single_and_unclosed_entities_are_read_and_reported(tmp_path):
-    path = write_lines(tmp_path / "train.char.bmes", ["张 S-NAME", "任 O", "北 B-ORG", "大 E-ORG", "", "清 B-ORG", "华 M-ORG"])
+    path = write_lines(
+        tmp_path / "train.char.bmes", ["张 S-NAME", "任 O", "北 B-ORG", "大 E-ORG", "", "清 B-ORG", "华 M-ORG"]
+    )
     result = import_file("bmes", path, None)
-    assert [[(s.text, s.label) for s in d.spans] for d in result.documents] == [[("张", "NAME"), ("北大", "ORG")], [("清华", "ORG")]]
+    assert [[(s.text, s.label) for s in d.spans] for d in result.documents] == [
+        [("张", "NAME"), ("北大", "ORG")],
+        [("清华", "ORG")],
+    ]
     assert result.problems == [f"{path}:7: ORG entity not closed by E- before the sentence end (read as ending there)"]
 
 
@@ -91,7 +129,18 @@ def test_bmes_rejects_bio_tags(tmp_path):
 
 
 def test_weibo_tokens_drop_their_segment_digits(tmp_path):
-    path = write_lines(tmp_path / "weiboNER_2nd_conll.dev", ["她0\tO", "现0\tB-PER.NOM", "任1\tI-PER.NOM", "e12\tO", "\ufffd\ufffd0\tO", "李0\tB-PER.NAM", "雷1\tI-PER.NAM"])
+    path = write_lines(
+        tmp_path / "weiboNER_2nd_conll.dev",
+        [
+            "她0\tO",
+            "现0\tB-PER.NOM",
+            "任1\tI-PER.NOM",
+            "e12\tO",
+            "\ufffd\ufffd0\tO",
+            "李0\tB-PER.NAM",
+            "雷1\tI-PER.NAM",
+        ],
+    )
     result = import_file("weibo", path, parse_mapping(["PER.NAM=PERSON"]))
     [document] = result.documents
     assert document.text == "她现任e\ufffd李雷"
@@ -127,7 +176,17 @@ def imported_people_and_places(tmp_path: Path) -> Path:
     sentences = []
     for index in range(40):
         name, place = ["王小明", "李华", "张伟"][index % 3], ["北京", "上海", "广州"][index % 3]
-        sentences.append([f"{name[0]} B-PER", *(f"{c} I-PER" for c in name[1:]), "去 O", f"{place[0]} B-LOC", f"{place[1]} I-LOC", "。 O", ""])
+        sentences.append(
+            [
+                f"{name[0]} B-PER",
+                *(f"{c} I-PER" for c in name[1:]),
+                "去 O",
+                f"{place[0]} B-LOC",
+                f"{place[1]} I-LOC",
+                "。 O",
+                "",
+            ]
+        )
     train_file = write_lines(tmp_path / "example.train", [line for s in sentences[:30] for line in s])
     dev_file = write_lines(tmp_path / "example.dev", [line for s in sentences[30:] for line in s])
     out = tmp_path / "pd"
@@ -162,7 +221,12 @@ def test_a_trained_model_with_other_labels_is_a_starting_point(tiny_model, tmp_p
 
     from training.train import train
 
-    model_dir = train(imported_config(imported_people_and_places(tmp_path), tmp_path, name_or_path=str(tiny_model), from_scratch=None), progress=False)
+    model_dir = train(
+        imported_config(
+            imported_people_and_places(tmp_path), tmp_path, name_or_path=str(tiny_model), from_scratch=None
+        ),
+        progress=False,
+    )
     config = json.loads((model_dir / "config.json").read_text())
     assert sorted(config["id2label"].values()) == ["B-LOC", "B-PER", "I-LOC", "I-PER", "O"]
     assert json.loads((model_dir / "metrics.json").read_text())["dev"]["micro"]["f1"] > 0.9
@@ -175,6 +239,8 @@ def test_cli_import_into_a_folder_whose_labels_lack_the_mapped_ones_writes_nothi
     out = tmp_path / "imported"
     out.mkdir()
     (out / "label_config.xml").write_text(label_config(["REGION"]), encoding="utf-8")
-    result = runner.invoke(app, ["import", "cluener", str(source), "--out", str(out), "--map", "address=REGION", "--map", "company=ORG"])
+    result = runner.invoke(
+        app, ["import", "cluener", str(source), "--out", str(out), "--map", "address=REGION", "--map", "company=ORG"]
+    )
     assert result.exit_code == 1 and "does not name ['ORG']" in result.output
     assert sorted(path.name for path in out.iterdir()) == ["label_config.xml"]

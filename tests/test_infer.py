@@ -3,19 +3,18 @@ import re
 from pathlib import Path
 
 import pytest
+import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from transformers import BertConfig, BertForTokenClassification, BertTokenizerFast
 from typer.testing import CliRunner
 
-from training.cli import app
-import torch
-from transformers import BertConfig, BertForTokenClassification, BertTokenizerFast
-
 from training.annotations import LABELS
+from training.cli import app
 from training.dataset import windows
+from training.infer import Tagger
 from training.tags import tag_names
 from training.vocab import write_char_vocab
-from training.infer import Tagger
 
 runner = CliRunner()
 PROJECT = Path(__file__).resolve().parent.parent
@@ -45,12 +44,25 @@ def lookup_tagger(tmp_path) -> Tagger:
     """A real BERT whose tag depends on the character alone (no layers, no positions), so the
     right answer is known exactly wherever the windows fall."""
     tags = tag_names("BIO", LABELS)
-    char_tag = {"广": "B-REGION", **{c: "I-REGION" for c in "州市天河区"}, "卢": "B-PERSON", "健": "I-PERSON", "：": "B-REGION", "”": "I-REGION"}
+    char_tag = {
+        "广": "B-REGION",
+        **{c: "I-REGION" for c in "州市天河区"},
+        "卢": "B-PERSON",
+        "健": "I-PERSON",
+        "：": "B-REGION",
+        "”": "I-REGION",
+    }
     write_char_vocab(["广州市天河区卢健：”"], tmp_path / "vocab.txt")
     tokenizer = BertTokenizerFast(vocab=str(tmp_path / "vocab.txt"), do_lower_case=False)
     config = BertConfig(
-        vocab_size=tokenizer.vocab_size, hidden_size=len(tags), num_hidden_layers=0, num_attention_heads=1,
-        intermediate_size=4, num_labels=len(tags), id2label=dict(enumerate(tags)), label2id={t: i for i, t in enumerate(tags)},
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=len(tags),
+        num_hidden_layers=0,
+        num_attention_heads=1,
+        intermediate_size=4,
+        num_labels=len(tags),
+        id2label=dict(enumerate(tags)),
+        label2id={t: i for i, t in enumerate(tags)},
     )
     config.window_max_length, config.window_overlap = 12, 4  # windows of 10 characters
     model = BertForTokenClassification(config)
@@ -58,9 +70,13 @@ def lookup_tagger(tmp_path) -> Tagger:
         embeddings = model.bert.embeddings
         embeddings.position_embeddings.weight.zero_()
         embeddings.token_type_embeddings.weight.zero_()
-        embeddings.word_embeddings.weight.copy_(torch.nn.functional.one_hot(torch.zeros(tokenizer.vocab_size, dtype=torch.long), len(tags)) * 10.0)
+        embeddings.word_embeddings.weight.copy_(
+            torch.nn.functional.one_hot(torch.zeros(tokenizer.vocab_size, dtype=torch.long), len(tags)) * 10.0
+        )
         for char, tag in char_tag.items():
-            embeddings.word_embeddings.weight[tokenizer.convert_tokens_to_ids(char)] = torch.nn.functional.one_hot(torch.tensor(tags.index(tag)), len(tags)) * 10.0
+            embeddings.word_embeddings.weight[tokenizer.convert_tokens_to_ids(char)] = (
+                torch.nn.functional.one_hot(torch.tensor(tags.index(tag)), len(tags)) * 10.0
+            )
         model.classifier.weight.copy_(torch.eye(len(tags)))
         model.classifier.bias.zero_()
     return Tagger(model, tokenizer, model_version="lookup")
@@ -69,8 +85,14 @@ def lookup_tagger(tmp_path) -> Tagger:
 def test_entity_on_a_window_edge_is_found_once_and_whole(lookup_tagger):
     text = "".join(f"{'一' * (index % 7)}广州市天河区{'二' * (index % 5)}卢健" for index in range(20))
     cuts = windows(len(text), lookup_tagger.max_chars, lookup_tagger.overlap, text)
-    expected = {(m.start(), m.end(), label) for mention, label in (("广州市天河区", "REGION"), ("卢健", "PERSON")) for m in re.finditer(mention, text)}
-    assert any(start < edge < end for start, end, _ in expected for window in cuts for edge in window)  # entities do straddle edges
+    expected = {
+        (m.start(), m.end(), label)
+        for mention, label in (("广州市天河区", "REGION"), ("卢健", "PERSON"))
+        for m in re.finditer(mention, text)
+    }
+    assert any(
+        start < edge < end for start, end, _ in expected for window in cuts for edge in window
+    )  # entities do straddle edges
     entities = lookup_tagger(text).entities
     assert [(e.start, e.end, e.label) for e in entities] == sorted(expected)
 
@@ -87,7 +109,12 @@ def test_tag_batch_equals_one_by_one(tagger):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.text(alphabet=st.one_of(st.characters(), st.sampled_from(list("平塘县天河区卢健万元年月日2016(lái),,\r\n 😀𠀀"))), max_size=300))
+@given(
+    st.text(
+        alphabet=st.one_of(st.characters(), st.sampled_from(list("平塘县天河区卢健万元年月日2016(lái),,\r\n 😀𠀀"))),
+        max_size=300,
+    )
+)
 def test_offset_contract_holds_for_any_unicode(tagger, text):
     for entity in tagger(text).entities:
         assert text[entity.start : entity.end] == entity.text
@@ -125,7 +152,10 @@ def test_cli_formats_from_standard_input(tiny_model, format_):
         [task] = json.loads(body)
         prediction = task["predictions"][0]
         assert prediction["model_version"] == tiny_model.name and 0 < prediction["score"] <= 1
-        assert all(task["data"]["text"][r["value"]["start"] : r["value"]["end"]] == r["value"]["text"] for r in prediction["result"])
+        assert all(
+            task["data"]["text"][r["value"]["start"] : r["value"]["end"]] == r["value"]["text"]
+            for r in prediction["result"]
+        )
     elif format_ == "html":
         assert body.startswith("<!doctype html>") and '<mark class="ent" data-label=' in body
     else:  # the article, then a table with one row per entity

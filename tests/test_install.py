@@ -21,25 +21,56 @@ def installed(tmp_path_factory) -> Path:
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(PROJECT / name, source / name)
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index", "--target", str(target), str(source)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--target",
+            str(target),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
     )
     return target
 
 
 def run(installed: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(installed), "OMP_NUM_THREADS": "1"}
-    return subprocess.run([str(installed / "bin" / "xiezuo-ner"), *args], cwd=cwd, env=env, capture_output=True, text=True)
+    return subprocess.run(
+        [str(installed / "bin" / "xiezuo-ner"), *args], cwd=cwd, env=env, capture_output=True, text=True
+    )
 
 
 def test_installed_package_is_the_one_that_runs(installed, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(installed)}
-    result = subprocess.run([sys.executable, "-c", "import training.labels as l; print(l.__file__, l.LABELS)"], cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", "import training.labels as l; print(l.__file__, l.LABELS)"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert result.stdout.startswith(str(installed)) and "REGION" in result.stdout
 
 
 def test_installed_tag_with_a_model_tags_from_another_directory(installed, tmp_path):
-    result = run(installed, "tag", str(SEED), "--model", str(PROJECT / "models" / "xiezuo-small"), "--format", "jsonl", cwd=tmp_path)
+    result = run(
+        installed,
+        "tag",
+        str(SEED),
+        "--model",
+        str(PROJECT / "models" / "xiezuo-small"),
+        "--format",
+        "jsonl",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     [article] = [json.loads(line) for line in result.stdout.splitlines()]
     assert article["entities"]

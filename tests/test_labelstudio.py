@@ -69,7 +69,10 @@ def label_studio(tmp_path_factory):
     log = (data / "server.log").open("w")
     server = subprocess.Popen(
         [str(LABEL_STUDIO), "start", "--no-browser", "--internal-host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -111,7 +114,12 @@ def tasks_of(client, title: str) -> dict:
 
 
 def labels_item(text: str, start: int, end: int, label: str) -> dict:
-    return {"from_name": "label", "to_name": "text", "type": "labels", "value": {"start": start, "end": end, "text": text[start:end], "labels": [label]}}
+    return {
+        "from_name": "label",
+        "to_name": "text",
+        "type": "labels",
+        "value": {"start": start, "end": end, "text": text[start:end], "labels": [label]},
+    }
 
 
 def test_round_trip_push_correct_pull_train(ls_env, articles, tiny_model, tmp_path):
@@ -132,20 +140,27 @@ def test_round_trip_push_correct_pull_train(ls_env, articles, tiny_model, tmp_pa
     added = labels_item(text, text.index("2021年7月"), len(text), "DATE")
     result = [*accepted, fixed, added]
     ls_env.annotations.create(id=emoji.id, result=result)
-    ls_env.annotations.create(id=tasks["plain"].id, result=[labels_item(tasks["plain"].data["text"], 2, 5, "PERSON")], was_cancelled=True)
+    ls_env.annotations.create(
+        id=tasks["plain"].id, result=[labels_item(tasks["plain"].data["text"], 2, 5, "PERSON")], was_cancelled=True
+    )
     ls_env.annotations.create(id=tasks["third"].id, result=[])
 
     folder = tmp_path / "annotations"
     pulled = runner.invoke(app, ["ls", "pull", "--dir", str(folder), "--project", title])
     assert pulled.exit_code == 0, pulled.output
-    assert sorted(path.name for path in folder.iterdir()) == ["emoji.json", "label_config.xml"]  # cancelled and empty ones are not imported
+    assert sorted(path.name for path in folder.iterdir()) == [
+        "emoji.json",
+        "label_config.xml",
+    ]  # cancelled and empty ones are not imported
     assert folder_labels(folder) == LABELS  # the project's labelling config came with the annotations
     assert runner.invoke(app, ["annotations", "check", "--dir", str(folder)]).exit_code == 0
 
     [document] = load_documents(folder)
     expected = sorted((item["value"]["start"], item["value"]["end"], item["value"]["labels"][0]) for item in result)
     assert [(s.start, s.end, s.label) for s in document.spans] == expected
-    assert all(document.text[s.start : s.end] == s.text for s in document.spans)  # astral characters did not shift offsets
+    assert all(
+        document.text[s.start : s.end] == s.text for s in document.spans
+    )  # astral characters did not shift offsets
     vocab = CharVocab(__import__("transformers").AutoTokenizer.from_pretrained(tiny_model))
     tags = tag_names("BIO", LABELS)
     [example] = document_examples(document, vocab, tags, "BIO", 512, 0)
@@ -178,9 +193,14 @@ def test_conflict_with_local_gold_is_listed_and_nothing_overwritten(ls_env, arti
     assert "plain: [6, 13) '平塘县人民医院' ORG: server has it, local does not" in conflicted.output
     assert local.read_bytes() == before
 
-    assert runner.invoke(app, ["ls", "pull", "--dir", str(folder), "--project", title, "--prefer", "local"]).exit_code == 0
+    assert (
+        runner.invoke(app, ["ls", "pull", "--dir", str(folder), "--project", title, "--prefer", "local"]).exit_code == 0
+    )
     assert local.read_bytes() == before
-    assert runner.invoke(app, ["ls", "pull", "--dir", str(folder), "--project", title, "--prefer", "server"]).exit_code == 0
+    assert (
+        runner.invoke(app, ["ls", "pull", "--dir", str(folder), "--project", title, "--prefer", "server"]).exit_code
+        == 0
+    )
     assert json.loads(local.read_text(encoding="utf-8"))["annotations"][0]["result"][1]["value"]["labels"] == ["ORG"]
 
 
@@ -188,9 +208,22 @@ def test_conflict_with_local_gold_is_listed_and_nothing_overwritten(ls_env, arti
     ("edit", "message"),
     [
         (lambda text: [labels_item(text, 2, 5, "PERSON"), labels_item(text, 4, 8, "ORG")], "overlaps [2, 5)"),
-        (lambda text: [{**labels_item(text, 2, 5, "PERSON"), "value": {"start": 90, "end": 95, "text": "x", "labels": ["ORG"]}}], "[90, 95) 'x': offsets outside the text"),
+        (
+            lambda text: [
+                {**labels_item(text, 2, 5, "PERSON"), "value": {"start": 90, "end": 95, "text": "x", "labels": ["ORG"]}}
+            ],
+            "[90, 95) 'x': offsets outside the text",
+        ),
         (lambda text: [labels_item(text, 2, 5, "LOC")], "unknown label 'LOC'"),
-        (lambda text: [{**labels_item(text, 2, 5, "PERSON"), "value": {"start": 2, "end": 5, "text": "王五", "labels": ["PERSON"]}}], "[2, 5) '王五': text differs from the slice"),
+        (
+            lambda text: [
+                {
+                    **labels_item(text, 2, 5, "PERSON"),
+                    "value": {"start": 2, "end": 5, "text": "王五", "labels": ["PERSON"]},
+                }
+            ],
+            "[2, 5) '王五': text differs from the slice",
+        ),
     ],
 )
 def test_bad_export_is_reported_with_task_and_offsets_and_nothing_merged(ls_env, articles, tmp_path, edit, message):
@@ -209,7 +242,12 @@ def test_bad_export_is_reported_with_task_and_offsets_and_nothing_merged(ls_env,
 
 def test_rank_uncertainty_puts_least_sure_first(ls_env, articles, tiny_model):
     title = "ranked"
-    assert runner.invoke(app, ["ls", "push", str(articles), "--model", str(tiny_model), "--rank", "uncertainty", "--project", title]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["ls", "push", str(articles), "--model", str(tiny_model), "--rank", "uncertainty", "--project", title]
+        ).exit_code
+        == 0
+    )
     tasks = sorted(tasks_of(ls_env, title).values(), key=lambda task: task.id)
     scores = [task.predictions[0].score if task.predictions else 1.0 for task in tasks]
     assert scores == sorted(scores)

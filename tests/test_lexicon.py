@@ -7,7 +7,9 @@ from training.text import simplified_view
 
 def flags_of(text: str) -> list[set[str]]:
     names = feature_names()
-    return [{names[bit] for bit in range(NUM_FEATURES) if value >> bit & 1} for value in default_lexicon().features(text)]
+    return [
+        {names[bit] for bit in range(NUM_FEATURES) if value >> bit & 1} for value in default_lexicon().features(text)
+    ]
 
 
 def test_a_place_chain_is_marked_where_its_words_begin_and_end():

@@ -57,7 +57,9 @@ def test_crf_matches_brute_force_over_all_paths(random_crf, seed):
 def test_crf_view_from_labels_equals_view_from_attention_mask():
     """Training (labels) and inference (attention mask) give the CRF the same characters: [CLS] dropped, [SEP] and padding out."""
     attention_mask = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]])
-    labels = torch.tensor([[IGNORE_INDEX, 2, 0, 1, IGNORE_INDEX], [IGNORE_INDEX, 3, IGNORE_INDEX, IGNORE_INDEX, IGNORE_INDEX]])
+    labels = torch.tensor(
+        [[IGNORE_INDEX, 2, 0, 1, IGNORE_INDEX], [IGNORE_INDEX, 3, IGNORE_INDEX, IGNORE_INDEX, IGNORE_INDEX]]
+    )
     logits = torch.randn(2, 5, 4)
     from_labels = crf_view(logits, labels != IGNORE_INDEX)
     from_mask = crf_view(logits, character_positions(attention_mask))
@@ -70,7 +72,14 @@ def saved_tagger(folder, tags: list[str]):
     """A tiny BERT+CRF token classifier for `tags`, saved with its tokenizer, with a random head."""
     torch.manual_seed(1)
     tokenizer = char_tokenizer(["平塘县"], folder / "vocab.txt")
-    config = scratch_bert_config(SMALL, tokenizer.vocab_size, 0.1, num_labels=len(tags), id2label=dict(enumerate(tags)), label2id={t: i for i, t in enumerate(tags)})
+    config = scratch_bert_config(
+        SMALL,
+        tokenizer.vocab_size,
+        0.1,
+        num_labels=len(tags),
+        id2label=dict(enumerate(tags)),
+        label2id={t: i for i, t in enumerate(tags)},
+    )
     config.use_crf, config.lexicon_features = True, 0
     model = BertCrfForTokenClassification(config)
     with torch.no_grad():
@@ -85,7 +94,9 @@ SMALL = ScratchEncoder(num_hidden_layers=1, hidden_size=16, num_attention_heads=
 
 
 def fine_tune_from(folder, tags: list[str]):
-    config = ModelConfig.model_construct(name_or_path=str(folder), from_scratch=None, crf=True, lexicon=False, dropout=0.1)
+    config = ModelConfig.model_construct(
+        name_or_path=str(folder), from_scratch=None, crf=True, lexicon=False, dropout=0.1
+    )
     return build_model(config, tags, [], folder)[1]
 
 
@@ -107,4 +118,6 @@ def test_fine_tuning_from_a_head_of_the_same_size_with_other_labels_starts_the_h
     assert "its head was trained for other labels (ORG, LOC); a fresh head is trained for PER, LOC" in caplog.text
     assert not torch.equal(model.classifier.weight, source.classifier.weight)
     assert model.crf.transitions.eq(0).all()
-    assert torch.equal(model.bert.embeddings.word_embeddings.weight, source.bert.embeddings.word_embeddings.weight)  # the encoder carries over
+    assert torch.equal(
+        model.bert.embeddings.word_embeddings.weight, source.bert.embeddings.word_embeddings.weight
+    )  # the encoder carries over

@@ -48,8 +48,12 @@ def test_int8_micro_f1_on_the_seeds_gold_is_within_0_005_of_torch(exported):
     texts = [document.text for document in documents]
 
     def micro_f1(tagger: Tagger) -> float:
-        predicted = [[Span(e.start, e.end, e.label, e.text) for e in entities] for entities in tagger.predict_normalised(texts)]
-        scores = span_scores([document.spans for document in documents], predicted, [len(text) for text in texts], tagger.labels)
+        predicted = [
+            [Span(e.start, e.end, e.label, e.text) for e in entities] for entities in tagger.predict_normalised(texts)
+        ]
+        scores = span_scores(
+            [document.spans for document in documents], predicted, [len(text) for text in texts], tagger.labels
+        )
         return scores["micro"]["f1"]
 
     torch_f1 = micro_f1(Tagger.from_pretrained(exported))
@@ -59,7 +63,9 @@ def test_int8_micro_f1_on_the_seeds_gold_is_within_0_005_of_torch(exported):
 
 def test_cli_tags_with_the_onnx_runtime(exported, tmp_path):
     (tmp_path / "a.txt").write_text("2021年7月,廣州市天河區向平塘縣投入幫扶資金27萬余元。", encoding="utf-8")
-    result = runner.invoke(app, ["tag", str(tmp_path / "a.txt"), "--model", str(exported), "--runtime", "onnx", "--format", "jsonl"])
+    result = runner.invoke(
+        app, ["tag", str(tmp_path / "a.txt"), "--model", str(exported), "--runtime", "onnx", "--format", "jsonl"]
+    )
     assert result.exit_code == 0, result.output
     assert '"text": "平塘縣"' in result.stdout
 

@@ -79,7 +79,9 @@ def test_cli_ray_refuses_resume_and_text_output(tmp_path):
     from training.cli import app
 
     runner = CliRunner()
-    resumed = runner.invoke(app, ["tag", "in.jsonl", "--engine", "ray", "--format", "jsonl", "--out", str(tmp_path / "o"), "--resume"])
+    resumed = runner.invoke(
+        app, ["tag", "in.jsonl", "--engine", "ray", "--format", "jsonl", "--out", str(tmp_path / "o"), "--resume"]
+    )
     assert resumed.exit_code == 1 and "--resume works with --engine local" in resumed.output
     pretty = runner.invoke(app, ["tag", "in.jsonl", "--engine", "ray"])
     assert pretty.exit_code == 1 and "--engine ray needs --format jsonl or parquet and --out" in pretty.output
@@ -91,7 +93,9 @@ def test_ray_reads_a_folder_named_by_uri_like_a_remote_one(local_ray, corpus, tm
     folder = tmp_path / "articles"
     folder.mkdir()
     rows = read_jsonl(source)[:30]
-    (folder / "part-1.jsonl").write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    (folder / "part-1.jsonl").write_text(
+        "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8"
+    )
     tag_with_ray([f"file://{folder}/"], str(tmp_path / "out"), "jsonl", SHIPPED, workers=1)
     written = [row for path in sorted((tmp_path / "out").glob("*.json*")) for row in read_jsonl(path)]
     same_rows(written, {row["id"]: expected[row["id"]] for row in rows})

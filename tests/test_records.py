@@ -48,7 +48,9 @@ def test_jsonl_records_pass_fields_through_and_name_bad_lines(tmp_path):
 def test_text_files_and_parquet_become_records_in_the_order_given(tmp_path):
     (tmp_path / "a.txt").write_text("平塘县", encoding="utf-8")
     (tmp_path / "bad.txt").write_bytes("平塘县".encode("gbk"))
-    pq.write_table(pa.table({"id": ["p1", "p2"], "text": ["白云区", None], "year": [2021, 2022]}), tmp_path / "in.parquet")
+    pq.write_table(
+        pa.table({"id": ["p1", "p2"], "text": ["白云区", None], "year": [2021, 2022]}), tmp_path / "in.parquet"
+    )
     items = list(read_records([str(tmp_path / "a.txt"), str(tmp_path / "in.parquet"), str(tmp_path / "bad.txt")]))
     assert items[0] == Record(str(tmp_path / "a.txt"), "平塘县")
     assert items[1] == Record("p1", "白云区", {"year": 2021})
@@ -103,7 +105,10 @@ def test_parquet_parts_appear_only_when_complete_and_resume_drops_a_torn_one(tmp
     writer = ParquetWriter(tmp_path / "out", part_records=2)
     for record_id in "abcde":
         writer.write({"id": record_id, "length": 1, "entities": []})
-    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["part-00000.parquet", "part-00001.parquet"]  # "e" not yet
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == [
+        "part-00000.parquet",
+        "part-00001.parquet",
+    ]  # "e" not yet
     (tmp_path / "out" / "part-00002.partial").write_bytes(b"PAR1 torn")  # what a killed run leaves
     assert parquet_done_ids(tmp_path / "out") == {"a", "b", "c", "d"}
     assert not list((tmp_path / "out").glob("*.partial"))
@@ -112,7 +117,9 @@ def test_parquet_parts_appear_only_when_complete_and_resume_drops_a_torn_one(tmp
 def test_parquet_output_of_fields_with_mixed_types_is_one_line(tmp_path):
     writer = ParquetWriter(tmp_path / "out", part_records=2)
     writer.write({"id": "a", "year": 2021, "length": 1, "entities": []})
-    with pytest.raises(XiezuoError, match="part-00000.parquet: the passed-through fields do not fit one Parquet schema"):
+    with pytest.raises(
+        XiezuoError, match="part-00000.parquet: the passed-through fields do not fit one Parquet schema"
+    ):
         writer.write({"id": "b", "year": "2021年", "length": 1, "entities": []})
 
 
@@ -137,7 +144,14 @@ def test_cli_parquet_in_and_out_resumes_and_reports_bad_records(corpus, tmp_path
 
 
 def test_cli_tags_jsonl_to_standard_output_with_fields_passed_through(tmp_path):
-    (tmp_path / "in.jsonl").write_text(json.dumps({"id": "x1", "text": "2021年7月,廣州市天河區向平塘縣投入幫扶資金27萬余元。", "site": "s"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    (tmp_path / "in.jsonl").write_text(
+        json.dumps(
+            {"id": "x1", "text": "2021年7月,廣州市天河區向平塘縣投入幫扶資金27萬余元。", "site": "s"},
+            ensure_ascii=False,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     result = runner.invoke(app, ["tag", str(tmp_path / "in.jsonl"), "--format", "jsonl"])
     assert result.exit_code == 0, result.output
     [row] = [json.loads(line) for line in result.stdout.splitlines()]

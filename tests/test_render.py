@@ -28,4 +28,7 @@ def test_evaluation_html_escapes_labels_and_document_ids():
 
 def test_tag_html_marks_entities_in_the_project_colour():
     page = as_html([("a.txt", TaggedArticle("平塘县", [Entity(0, 3, "REGION", "平塘县", 0.5)]))])
-    assert '<mark class="ent" data-label="REGION" style="--c:#2e7d32" title="REGION 0.50">平塘县<sub>REGION</sub></mark>' in page
+    assert (
+        '<mark class="ent" data-label="REGION" style="--c:#2e7d32" title="REGION 0.50">平塘县<sub>REGION</sub></mark>'
+        in page
+    )

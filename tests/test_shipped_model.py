@@ -20,7 +20,16 @@ SEED = PROJECT / "seeds" / "000_7a95b9ea3265a927.txt"
 
 def test_the_shipped_model_is_complete_small_and_pickle_free():
     files = {path.name for path in SHIPPED.iterdir()}
-    assert {"model.safetensors", "config.json", "tokenizer.json", "vocab.txt", "training_config.yaml", "run.json", "metrics.json", "README.md"} <= files
+    assert {
+        "model.safetensors",
+        "config.json",
+        "tokenizer.json",
+        "vocab.txt",
+        "training_config.yaml",
+        "run.json",
+        "metrics.json",
+        "README.md",
+    } <= files
     assert not any(name.endswith((".bin", ".pt", ".pkl")) for name in files)
     assert sum(path.stat().st_size for path in SHIPPED.iterdir()) < 25 * 2**20
 
@@ -60,4 +69,6 @@ def test_tagger_windows_overlap_as_in_training():
 def test_card_says_why_the_pipeline_is_not_the_way_to_run_it():
     from training.train import _pipeline_note
 
-    assert _pipeline_note(load_config(SHIPPED / "training_config.yaml")) in (SHIPPED / "README.md").read_text(encoding="utf-8")
+    assert _pipeline_note(load_config(SHIPPED / "training_config.yaml")) in (SHIPPED / "README.md").read_text(
+        encoding="utf-8"
+    )

@@ -27,10 +27,12 @@ def test_stream_gives_each_article_the_entities_it_gets_alone_in_input_order(tag
     records = [Record(f"r{index}", text) for index, text in enumerate(texts)]
     results = list(tag_stream(tagger, records))
     assert [record.id for record, _ in results] == [record.id for record in records]
-    for (record, article), text in zip(results, texts):
+    for (_record, article), text in zip(results, texts):
         alone = tagger(text)
         assert article.text == text and spans(article.entities) == spans(alone.entities)
-        assert [entity.score for entity in article.entities] == pytest.approx([entity.score for entity in alone.entities], abs=2e-4)
+        assert [entity.score for entity in article.entities] == pytest.approx(
+            [entity.score for entity in alone.entities], abs=2e-4
+        )
         assert all(text[entity.start : entity.end] == entity.text for entity in article.entities)
 
 
@@ -41,7 +43,10 @@ def test_bad_records_keep_their_place_in_the_stream(tagger):
 
 
 def test_chunks_hold_many_short_articles_and_a_long_one_alone():
-    items = [Record(str(index), "字" * 300) for index in range(10)] + [Record("long", "字" * 5000), Record("last", "字")]
+    items = [Record(str(index), "字" * 300) for index in range(10)] + [
+        Record("long", "字" * 5000),
+        Record("last", "字"),
+    ]
     groups = list(chunks(items, max_chars=1000))
     assert [len(group) for group in groups] == [4, 4, 3, 1]
     assert [item for group in groups for item in group] == items
@@ -60,5 +65,7 @@ def test_two_workers_write_what_one_writes(tmp_path):
 def test_workers_without_the_onnx_export_stop_in_one_line_before_writing(tmp_path):
     write_jsonl(tmp_path / "in.jsonl", ["平塘县人民医院"])
     with pytest.raises(XiezuoError, match="model.int8.onnx: no ONNX model; write it with"):
-        tag_corpus([str(tmp_path / "in.jsonl")], tmp_path / "out.jsonl", "jsonl", SHIPPED, workers=2, runtime="onnx-int8")
+        tag_corpus(
+            [str(tmp_path / "in.jsonl")], tmp_path / "out.jsonl", "jsonl", SHIPPED, workers=2, runtime="onnx-int8"
+        )
     assert not (tmp_path / "out.jsonl").exists()

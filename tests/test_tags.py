@@ -3,7 +3,10 @@ from training.tags import Irregularity, spans_from_tags
 
 
 def test_bmes_middle_tags_continue_an_entity():
-    assert spans_from_tags(["B-ORG", "M-ORG", "E-ORG", "S-LOC"], "粤黔队省") == [Span(0, 3, "ORG", "粤黔队"), Span(3, 4, "LOC", "省")]
+    assert spans_from_tags(["B-ORG", "M-ORG", "E-ORG", "S-LOC"], "粤黔队省") == [
+        Span(0, 3, "ORG", "粤黔队"),
+        Span(3, 4, "LOC", "省"),
+    ]
 
 
 def test_lenient_readings_are_reported_as_irregularities():

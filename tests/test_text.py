@@ -135,7 +135,9 @@ def test_cli_normalise_reports_bad_files_and_processes_the_rest(tmp_path):
     (tmp_path / "empty.txt").write_text("", encoding="utf-8")
     (tmp_path / "good.txt").write_text("以來(lái),,兩地", encoding="utf-8")
     out = tmp_path / "out"
-    result = CliRunner().invoke(app, ["normalise", *(str(tmp_path / name) for name in ("bad.txt", "empty.txt", "good.txt")), "--out", str(out)])
+    result = CliRunner().invoke(
+        app, ["normalise", *(str(tmp_path / name) for name in ("bad.txt", "empty.txt", "good.txt")), "--out", str(out)]
+    )
     assert result.exit_code == 1
     assert "bad.txt: not UTF-8" in result.output
     assert (out / "good.txt").read_text(encoding="utf-8") == "以來,兩地"

@@ -5,17 +5,26 @@ import torch
 from safetensors.torch import load_file
 from transformers import pipeline
 
+from tests.conftest import tiny_config_dict
 from training.config import config_from_dict
 from training.errors import XiezuoError
 from training.infer import Tagger, pad_batch
 from training.train import StopAfterStep, model_card, partial_dir, train
-from tests.conftest import tiny_config_dict
 
 SAMPLE = "2021年7月,广州市天河区向平塘县投入帮扶资金27万余元。记者卢健从天河区教育局获悉。"
 
 
 def test_tiny_model_learns_and_writes_a_complete_folder(tiny_model):
-    expected = {"model.safetensors", "config.json", "tokenizer.json", "vocab.txt", "training_config.yaml", "run.json", "metrics.json", "README.md"}
+    expected = {
+        "model.safetensors",
+        "config.json",
+        "tokenizer.json",
+        "vocab.txt",
+        "training_config.yaml",
+        "run.json",
+        "metrics.json",
+        "README.md",
+    }
     assert expected <= {path.name for path in tiny_model.iterdir()}
     run = json.loads((tiny_model / "run.json").read_text())
     losses = [loss for _, loss in run["loss_curve"]]
@@ -39,20 +48,28 @@ def test_model_card_sends_users_to_the_tagger_not_the_pipeline(tiny_model, tiny_
     tree = tiny_config.model_dump(mode="json")
     tree["data"]["tagging_scheme"] = "BIOES"
     tree["model"].update(crf=True, lexicon=True)
-    lexicon_card = model_card(config_from_dict(tree, "lexicon"), {"per_label": {}, "micro": {"f1": 0.5}}, {"training_data_hash": "x", "git_commit": None})
+    lexicon_card = model_card(
+        config_from_dict(tree, "lexicon"),
+        {"per_label": {}, "micro": {"f1": 0.5}},
+        {"training_data_hash": "x", "git_commit": None},
+    )
     for reason in ("as BIO while this model speaks BIOES", "drops the CRF layer", "dictionary-word flags"):
         assert reason in lexicon_card
 
 
 def test_plain_bio_folder_loads_in_a_transformers_pipeline(tiny_model):
     tagger = pipeline("token-classification", model=str(tiny_model), aggregation_strategy="simple")
-    groups = {(group["entity_group"], group["word"].replace(" ", "")) for group in tagger("记者卢健从天河区教育局获悉。")}
+    groups = {
+        (group["entity_group"], group["word"].replace(" ", "")) for group in tagger("记者卢健从天河区教育局获悉。")
+    }
     assert ("PERSON", "卢健") in groups
 
 
 def test_resume_after_interruption_gives_the_same_weights(synthetic_annotations, tmp_path):
     settings = {"epochs": 4, "eval_steps": 5}
-    straight = train(config_from_dict(tiny_config_dict(synthetic_annotations, tmp_path / "a", **settings), "a"), progress=False)
+    straight = train(
+        config_from_dict(tiny_config_dict(synthetic_annotations, tmp_path / "a", **settings), "a"), progress=False
+    )
 
     config = config_from_dict(tiny_config_dict(synthetic_annotations, tmp_path / "b", **settings), "b")
     with pytest.raises(KeyboardInterrupt):
@@ -109,10 +126,25 @@ def test_pretrained_encoder_folder_feeds_training(synthetic_annotations, tmp_pat
     encoder = pretrain(
         PretrainConfig.model_validate(
             {
-                "run_name": "mlm", "seed": 1, "output_dir": str(tmp_path / "models"), "dropout": 0.1,
+                "run_name": "mlm",
+                "seed": 1,
+                "output_dir": str(tmp_path / "models"),
+                "dropout": 0.1,
                 "data": {"texts": [str(raw)], "max_length": 48},
-                "encoder": {"num_hidden_layers": 1, "hidden_size": 64, "num_attention_heads": 2, "intermediate_size": 128},
-                "training": {"epochs": 2, "batch_size": 8, "learning_rate": 1e-3, "weight_decay": 0.0, "warmup_ratio": 0.0, "mlm_probability": 0.15},
+                "encoder": {
+                    "num_hidden_layers": 1,
+                    "hidden_size": 64,
+                    "num_attention_heads": 2,
+                    "intermediate_size": 128,
+                },
+                "training": {
+                    "epochs": 2,
+                    "batch_size": 8,
+                    "learning_rate": 1e-3,
+                    "weight_decay": 0.0,
+                    "warmup_ratio": 0.0,
+                    "mlm_probability": 0.15,
+                },
             }
         ),
         progress=False,

@@ -98,9 +98,13 @@ def document_from_task(task: dict, where: str) -> Document:
             labels = value["labels"]
             if not isinstance(labels, list) or not isinstance(value["text"], str):
                 raise TypeError("labels must be a list and text a string")
-            spans.append(Span(_offset(value["start"]), _offset(value["end"]), str(labels[0]) if labels else "", value["text"]))
+            spans.append(
+                Span(_offset(value["start"]), _offset(value["end"]), str(labels[0]) if labels else "", value["text"])
+            )
         except (KeyError, TypeError, ValueError, IndexError) as error:
-            raise XiezuoError(f"{where}: result item {number}: needs integer start/end, text and a labels list ({error})") from None
+            raise XiezuoError(
+                f"{where}: result item {number}: needs integer start/end, text and a labels list ({error})"
+            ) from None
     source = data.get("source")
     if source is not None and not isinstance(source, str):
         raise XiezuoError(f"{where}: data.source must be a path string")
@@ -148,7 +152,9 @@ def folder_labels(folder: Path) -> tuple[str, ...]:
     try:
         return labels_from_xml(path.read_text(encoding="utf-8"), str(path))
     except OSError:
-        raise XiezuoError(f"{path}: missing; it names the labels (copy annotations/{LABEL_CONFIG} and edit it)") from None
+        raise XiezuoError(
+            f"{path}: missing; it names the labels (copy annotations/{LABEL_CONFIG} and edit it)"
+        ) from None
 
 
 def load_folders(folders: list[Path]) -> tuple[list[Document], tuple[str, ...]]:
@@ -156,11 +162,17 @@ def load_folders(folders: list[Path]) -> tuple[list[Document], tuple[str, ...]]:
     labels = folder_labels(folders[0])
     for folder in folders[1:]:
         if folder_labels(folder) != labels:
-            raise XiezuoError(f"{folder / LABEL_CONFIG}: names labels {folder_labels(folder)}, {folders[0] / LABEL_CONFIG} names {labels}")
+            raise XiezuoError(
+                f"{folder / LABEL_CONFIG}: names labels {folder_labels(folder)}, {folders[0] / LABEL_CONFIG} names {labels}"
+            )
     documents = [document for folder in folders for document in load_documents(folder)]
-    duplicates = sorted(doc_id for doc_id, count in Counter(document.doc_id for document in documents).items() if count > 1)
+    duplicates = sorted(
+        doc_id for doc_id, count in Counter(document.doc_id for document in documents).items() if count > 1
+    )
     if duplicates:
-        raise XiezuoError(f"document id(s) {duplicates[:5]} appear in more than one task of {', '.join(map(str, folders))}")
+        raise XiezuoError(
+            f"document id(s) {duplicates[:5]} appear in more than one task of {', '.join(map(str, folders))}"
+        )
     return documents, labels
 
 
@@ -171,9 +183,13 @@ def load_documents(folder: Path) -> list[Document]:
     """
     labels = folder_labels(folder)
     documents = [document for path in task_files(folder) for document in load_tasks(path)]
-    problems = [problem for document in documents for problem in check_document(document, labels, folder.parent, edges=False)]
+    problems = [
+        problem for document in documents for problem in check_document(document, labels, folder.parent, edges=False)
+    ]
     if problems:
-        raise XiezuoError(f"{len(problems)} annotation problem(s), first: {problems[0]} (run `xiezuo-ner annotations check`)")
+        raise XiezuoError(
+            f"{len(problems)} annotation problem(s), first: {problems[0]} (run `xiezuo-ner annotations check`)"
+        )
     return documents
 
 
@@ -220,7 +236,11 @@ def save_document(document: Document, path: Path) -> None:
 
 
 def check_document(
-    document: Document, labels: tuple[str, ...] = LABELS, project_root: Path | None = None, edges: bool = True, where: str | None = None
+    document: Document,
+    labels: tuple[str, ...] = LABELS,
+    project_root: Path | None = None,
+    edges: bool = True,
+    where: str | None = None,
 ) -> list[str]:
     """Every problem with a document's spans, one line each: file, task, offsets, what is wrong.
 
@@ -240,7 +260,7 @@ def check_document(
             problems.append(f"{at}: offsets outside the text (length {len(text)})")
             continue
         if text[span.start : span.end] != span.text:
-            problems.append(f"{at}: text differs from the slice {text[span.start:span.end]!r}")
+            problems.append(f"{at}: text differs from the slice {text[span.start : span.end]!r}")
         elif edges and (is_edge_char(span.text[0]) or is_edge_char(span.text[-1])):
             problems.append(f"{at}: span starts or ends with whitespace or punctuation")
         if previous is not None and span.start < previous.end:
@@ -280,7 +300,9 @@ def check_folder(folder: Path, edges: bool = True) -> FolderCheck:
 def _source_problems(document: Document, project_root: Path, where: str) -> list[str]:
     source = project_root / document.source
     if not source.resolve().is_relative_to(project_root.resolve()):  # a task file never makes us read elsewhere
-        return [f"{where}: data.source {document.source!r} points outside the project; name a file under {project_root}"]
+        return [
+            f"{where}: data.source {document.source!r} points outside the project; name a file under {project_root}"
+        ]
     try:
         expected = normalise(read_article(source)).text
     except (OSError, XiezuoError) as error:
@@ -290,7 +312,9 @@ def _source_problems(document: Document, project_root: Path, where: str) -> list
     first_difference = next(
         (i for i, (a, b) in enumerate(zip(expected, document.text)) if a != b), min(len(expected), len(document.text))
     )
-    return [f"{where}: data.text no longer matches the normalised {document.source} (first difference at character {first_difference})"]
+    return [
+        f"{where}: data.text no longer matches the normalised {document.source} (first difference at character {first_difference})"
+    ]
 
 
 def label_counts(documents: list[Document]) -> dict[str, Counter]:

@@ -35,26 +35,60 @@ from __future__ import annotations
 import bisect
 import random
 import re
-from pathlib import Path
 from collections import defaultdict
 from functools import lru_cache
+from pathlib import Path
 
 from faker import Faker
 from faker.providers.address.zh_CN import Provider as AddressProvider
 
 from training.annotations import LABELS, Document, Span
-from training.baseline import LOCAL_SUFFIXES, PROVINCE_ABBREVIATIONS, REGION_SUFFIXES, division_names, prefecture_names, region_names
+from training.baseline import (
+    LOCAL_SUFFIXES,
+    PROVINCE_ABBREVIATIONS,
+    REGION_SUFFIXES,
+    division_names,
+    prefecture_names,
+    region_names,
+)
 from training.lexicon import jieba_posseg
 from training.text import simplified_view
 
 # Kinds of organisation named after a place (人民医院, 教育局), from a data file written from general knowledge.
 ORG_TYPES = tuple(
-    line.strip() for line in (Path(__file__).parent / "data" / "org_types.txt").read_text(encoding="utf-8").splitlines()
+    line.strip()
+    for line in (Path(__file__).parent / "data" / "org_types.txt").read_text(encoding="utf-8").splitlines()
     if line.strip() and not line.startswith("#")
 )
 AMOUNT_UNITS = ("万元", "亿元", "元", "万余元", "多万元", "余万元", "万")
 # How names of organisations end: keeps the dictionary's `nt` words that are names (教育局), not topics (世界大国).
-ORG_ENDINGS = ("局", "院", "校", "学", "会", "部", "委", "厅", "所", "司", "社", "行", "团", "中心", "办", "馆", "站", "队", "组", "报", "台", "厂", "处", "署", "室")
+ORG_ENDINGS = (
+    "局",
+    "院",
+    "校",
+    "学",
+    "会",
+    "部",
+    "委",
+    "厅",
+    "所",
+    "司",
+    "社",
+    "行",
+    "团",
+    "中心",
+    "办",
+    "馆",
+    "站",
+    "队",
+    "组",
+    "报",
+    "台",
+    "厂",
+    "处",
+    "署",
+    "室",
+)
 YEARS = (1990, 2035)  # any year news of this kind may name, not only the years of the articles we have
 DATE_UNITS = "年月日"  # a number before one of these is a date or a duration (3年): never redrawn as a year
 
@@ -66,7 +100,9 @@ def _digits(rng: random.Random, count: int) -> str:
 
 def _amount(rng: random.Random) -> str:
     unit = rng.choice(AMOUNT_UNITS)
-    number = rng.choice([str(rng.randint(1, 9999)), f"{rng.uniform(1, 9999):.2f}".rstrip("0").rstrip("."), str(rng.randint(1, 99))])
+    number = rng.choice(
+        [str(rng.randint(1, 9999)), f"{rng.uniform(1, 9999):.2f}".rstrip("0").rstrip("."), str(rng.randint(1, 99))]
+    )
     if unit in ("多万元", "余万元", "万余元"):
         number = str(rng.randint(2, 999))
     return number + unit
@@ -76,10 +112,18 @@ def _date(rng: random.Random) -> str:
     year, month, day = rng.randint(*YEARS), rng.randint(1, 12), rng.randint(1, 28)
     return rng.choice(
         [
-            f"{year}年", f"{year}年{month}月", f"{month}月{day}日", f"{year}年{month}月{day}日", f"去年{month}月",
-            f"今年{month}月{day}日", f"{month}月底", f"{year}年{month}月初", f"{year}-{month:02d}-{day:02d}",
+            f"{year}年",
+            f"{year}年{month}月",
+            f"{month}月{day}日",
+            f"{year}年{month}月{day}日",
+            f"去年{month}月",
+            f"今年{month}月{day}日",
+            f"{month}月底",
+            f"{year}年{month}月初",
+            f"{year}-{month:02d}-{day:02d}",
             f"{year}-{month:02d}-{day:02d} {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}",
-            f"{year}年至{year + rng.randint(1, 4)}年", f"{year}年前三季度",
+            f"{year}年至{year + rng.randint(1, 4)}年",
+            f"{year}年前三季度",
         ]
     )
 
@@ -116,18 +160,22 @@ SWAP_TAGS = ("n", "vn", "v", "a", "ad", "an", "d", "i", "l")
 MIN_WORD_FREQ = 50  # common dictionary words only: rare entries are often names jieba has not tagged as such
 
 
-
-
 @lru_cache(maxsize=1)
 def dictionary_organisations() -> list[str]:
     """Organisation names from jieba's dictionary (沈阳药科大学, 广东省科技厅): `nt` words that end like a name."""
     return sorted(
-        word for word, tag in jieba_posseg().dt.word_tag_tab.items()
-        if tag == "nt" and 3 <= len(word) <= 12 and word.endswith(ORG_ENDINGS) and re.fullmatch(r"[\u4e00-\u9fff]+", word)
+        word
+        for word, tag in jieba_posseg().dt.word_tag_tab.items()
+        if tag == "nt"
+        and 3 <= len(word) <= 12
+        and word.endswith(ORG_ENDINGS)
+        and re.fullmatch(r"[\u4e00-\u9fff]+", word)
     )
 
 
 LEVEL_CHARACTERS = "省市县区州镇乡村盟旗街社"  # kept out of the stems of new names, so 某某镇 never reads as two places
+
+
 class RegionShapes:
     """Reads the shape of a region mention and draws another region of that shape."""
 
@@ -140,13 +188,17 @@ class RegionShapes:
         for name in full:
             self.by_suffix[self.suffix(name)].append(name)
         # One-character forms: the provinces' (粤, 黔) and the first character of a prefecture's name (穗毕: 毕 for 毕节市).
-        self.one_character = sorted(set(PROVINCE_ABBREVIATIONS) | {name[0] for name in prefecture_names() if name[0] not in "省市县自"})  # not 市辖区
+        self.one_character = sorted(
+            set(PROVINCE_ABBREVIATIONS) | {name[0] for name in prefecture_names() if name[0] not in "省市县自"}
+        )  # not 市辖区
         self.countries = sorted(set(AddressProvider.countries))  # 中国, 美国: a country is a REGION too
         self.regions = list(region_names())
         self.short = sorted(set(self.regions) - self.full)
         self.short_set = set(self.short)
         # Stems for names cpca does not list: its short forms.
-        self.stems = [name for name in self.short if len(name) <= 3 and not any(char in name for char in LEVEL_CHARACTERS)]
+        self.stems = [
+            name for name in self.short if len(name) <= 3 and not any(char in name for char in LEVEL_CHARACTERS)
+        ]
         # A name cpca does not list (紫云自治县, 王坪村): a short stem and a level suffix.
         self.other = re.compile(rf"[\u4e00-\u9fff]{{1,4}}?(?:{'|'.join(self.suffixes)})")
 
@@ -157,7 +209,14 @@ class RegionShapes:
         """The shape of the regions `mention` starts with ("division:县", "short:", "other:村", ...) and where they end."""
         text, shape, position = simplified_view(mention), [], 0
         while position < len(text):
-            size = next((size for size in range(min(self.longest, len(text) - position), 1, -1) if text[position : position + size] in self.full), 0)
+            size = next(
+                (
+                    size
+                    for size in range(min(self.longest, len(text) - position), 1, -1)
+                    if text[position : position + size] in self.full
+                ),
+                0,
+            )
             if size:
                 shape.append("division:" + self.suffix(text[position : position + size]))
                 position += size
@@ -228,7 +287,9 @@ class MentionSampler:
             return self.shapes.region(gold, rng)
         if label == "ORG":
             shape, end = self.shapes.parse(gold)
-            if shape and len(gold) - end >= 2 and rng.random() < 0.6:  # 临夏市医院: a new region, the same or another body
+            if (
+                shape and len(gold) - end >= 2 and rng.random() < 0.6
+            ):  # 临夏市医院: a new region, the same or another body
                 return self.shapes.draw(shape, rng) + (gold[end:] if rng.random() < 0.5 else rng.choice(ORG_TYPES))
             draw = rng.random()
             if draw < 0.25:
@@ -256,7 +317,11 @@ class WordSwapper:
         frequency = posseg.dt.tokenizer.FREQ
         pools: dict[str, list[str]] = defaultdict(list)
         for word, tag in posseg.dt.word_tag_tab.items():
-            if tag in SWAP_TAGS and frequency.get(word, 0) >= MIN_WORD_FREQ and re.fullmatch(r"[\u4e00-\u9fff]{1,4}", word):
+            if (
+                tag in SWAP_TAGS
+                and frequency.get(word, 0) >= MIN_WORD_FREQ
+                and re.fullmatch(r"[\u4e00-\u9fff]{1,4}", word)
+            ):
                 pools[tag].append(word)
         self.pools = {tag: sorted(words) for tag, words in pools.items()}
         self.words: dict[str, list[tuple[int, int, str]]] = {}
@@ -278,7 +343,9 @@ class WordSwapper:
         for word_start, word_end, tag in words[bisect.bisect_left(words, (start,)) :]:
             if word_end > end:
                 break
-            after_number = word_start > 0 and text[word_start - 1].isdigit()  # 3名, 229人次: cues that a number is no AMOUNT
+            after_number = (
+                word_start > 0 and text[word_start - 1].isdigit()
+            )  # 3名, 229人次: cues that a number is no AMOUNT
             if not after_number and self.rng.random() < self.rate:
                 parts.append(text[position:word_start])
                 parts.append(self.rng.choice(self.pools[tag]))
@@ -286,7 +353,9 @@ class WordSwapper:
         parts.append(text[position:end])
         # Counts, phone and licence numbers of any length are no DATE or AMOUNT without their unit.
         swapped = "".join(parts)
-        return re.sub(r"\d+", lambda match: self._number(match.group(), swapped[match.end() : match.end() + 1]), swapped)
+        return re.sub(
+            r"\d+", lambda match: self._number(match.group(), swapped[match.end() : match.end() + 1]), swapped
+        )
 
     def _number(self, digits: str, after: str) -> str:
         """A new number for `digits`: of any length (counts, phone numbers), unless a date unit follows (3年)."""
@@ -298,7 +367,9 @@ class WordSwapper:
         return _digits(rng, rng.randint(1, 12))
 
 
-def replace_mentions(document: Document, sample: MentionSampler, copy: int, swap: WordSwapper | None = None) -> Document:
+def replace_mentions(
+    document: Document, sample: MentionSampler, copy: int, swap: WordSwapper | None = None
+) -> Document:
     """One new document: every gold span replaced by a sampled mention of its label, and
     (with `swap`) some words between them replaced too."""
     words = swap.segment(document) if swap else []

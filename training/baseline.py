@@ -11,9 +11,9 @@ Rules run on the simplified view, so Traditional text matches too.
 from __future__ import annotations
 
 import csv
+import importlib.util
 import re
 from functools import lru_cache
-import importlib.util
 from pathlib import Path
 
 from training.annotations import Span
@@ -21,7 +21,9 @@ from training.errors import XiezuoError
 from training.text import simplified_view
 
 NUMBER = r"\d+(?:\.\d+)?"
-AMOUNT = re.compile(rf"{NUMBER}(?:余|多)?(?:[万亿千百]+(?:余|多)?)?元|{NUMBER}(?:余|多)?[万亿](?:余|多)?(?=帮扶|资金|扶持)")
+AMOUNT = re.compile(
+    rf"{NUMBER}(?:余|多)?(?:[万亿千百]+(?:余|多)?)?元|{NUMBER}(?:余|多)?[万亿](?:余|多)?(?=帮扶|资金|扶持)"
+)
 DATE = re.compile(
     r"\d{4}-\d{1,2}-\d{1,2}(?: \d{1,2}:\d{2}(?::\d{2})?)?"
     r"|(?:去年|今年|明年)\d{1,2}月(?:\d{1,2}日)?(?:底|初|中旬|上旬|下旬)?"
@@ -34,7 +36,9 @@ ORG_SUFFIXES = (
 )
 ORG = re.compile(rf"[\u4e00-\u9fff]{{2,14}}?(?:{ORG_SUFFIXES})")
 ORG_STOP_CHARS = set("的在与和及到向为是了对把被由从将以等共并于也都又还就这那个名")
-PERSON = re.compile(r"(?:作者|编辑|记者|责任编辑|审核|监审|总监审|通讯员)[:：\s]*([\u4e00-\u9fff]{2,3})(?![\u4e00-\u9fff])")
+PERSON = re.compile(
+    r"(?:作者|编辑|记者|责任编辑|审核|监审|总监审|通讯员)[:：\s]*([\u4e00-\u9fff]{2,3})(?![\u4e00-\u9fff])"
+)
 REGION_SUFFIXES = ("特别行政区", "自治州", "自治县", "自治区", "地区", "新区", "省", "市", "县", "区", "州", "盟", "旗")
 LOCAL_SUFFIXES = ("街道", "社区", "镇", "乡", "村")  # below the counties cpca lists
 # The official one-character forms of the provincial-level divisions (粤 for 广东, 黔 for 贵州).
@@ -73,7 +77,10 @@ def region_names() -> tuple[str, ...]:
         for suffix in REGION_SUFFIXES:
             if name.endswith(suffix) and len(name) - len(suffix) >= 2:
                 short = name[: -len(suffix)]
-                names.add(re.sub(r"(苗族|布依族|彝族|回族|土家族|侗族|壮族|藏族|羌族|瑶族|蒙古族|维吾尔)+$", "", short) or short)
+                names.add(
+                    re.sub(r"(苗族|布依族|彝族|回族|土家族|侗族|壮族|藏族|羌族|瑶族|蒙古族|维吾尔)+$", "", short)
+                    or short
+                )
                 break
     # Longest first for the regex; ties by name, so the order never depends on string hashing.
     return tuple(sorted((name for name in names if len(name) >= 2), key=lambda name: (-len(name), name)))

@@ -41,7 +41,9 @@ def categorise(gold: list[Span], predicted: list[Span]) -> list[tuple[str, Span 
     return result
 
 
-def breakdown(categorised: list[tuple[str, Span | None, Span | None]], labels: tuple[str, ...]) -> dict[str, dict[str, int]]:
+def breakdown(
+    categorised: list[tuple[str, Span | None, Span | None]], labels: tuple[str, ...]
+) -> dict[str, dict[str, int]]:
     """Counts per category, per label (the gold label, or the predicted one for spurious) and overall."""
     counts: dict[str, Counter] = {label: Counter() for label in (*labels, "all")}
     for category, gold, predicted in categorised:

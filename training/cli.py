@@ -6,12 +6,12 @@ import json
 import os
 import sys
 import time
-from contextlib import nullcontext
 from collections import Counter
+from contextlib import nullcontext
 from enum import Enum
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import click
 import typer
@@ -20,9 +20,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from training.display import one_line, plain, printable, quiet_libraries
+from training.errors import XiezuoError, first_line
 from training.files import atomic_write_text
 from training.importer import DatasetFormat
-from training.errors import XiezuoError, first_line
 from training.shipped import default_model_path
 from training.tagging import Engine, OutputFormat, Runtime
 
@@ -119,7 +119,7 @@ def friendly_errors(command):
 @friendly_errors
 def normalise(
     paths: Annotated[list[Path], typer.Argument(help="Raw article files (UTF-8).")],
-    out: Annotated[Optional[Path], typer.Option(help="Write <name>.txt normalised copies here.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write <name>.txt normalised copies here.")] = None,
 ) -> None:
     """Remove scraper noise (pinyin readings, doubled commas, line-wrap spaces, image names, a page captured twice).
 
@@ -137,7 +137,9 @@ def normalise(
             print_error(error)
             failures += 1
             continue
-        table.add_row(plain(path), str(result.raw_length), str(len(result.text)), str(result.raw_length - len(result.text)))
+        table.add_row(
+            plain(path), str(result.raw_length), str(len(result.text)), str(result.raw_length - len(result.text))
+        )
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
             atomic_write_text(out / path.name, result.text)
@@ -149,8 +151,15 @@ def normalise(
 @annotations_app.command("check")
 @friendly_errors
 def annotations_check(
-    folder: Annotated[Path, typer.Option("--dir", help="Folder of Label Studio task files and their label_config.xml.")] = Path("annotations"),
-    edges: Annotated[bool, typer.Option(help="Apply the spec's rule: no whitespace or punctuation at span edges (off for public datasets).")] = True,
+    folder: Annotated[
+        Path, typer.Option("--dir", help="Folder of Label Studio task files and their label_config.xml.")
+    ] = Path("annotations"),
+    edges: Annotated[
+        bool,
+        typer.Option(
+            help="Apply the spec's rule: no whitespace or punctuation at span edges (off for public datasets)."
+        ),
+    ] = True,
 ) -> None:
     """Validate every task file and print entity counts per file and label. Changes nothing.
 
@@ -166,7 +175,9 @@ def annotations_check(
     labels, problems = report.labels, report.problems
     table = Table("file", "tasks", *map(printable, labels), "total", title=plain(f"Entities in {folder}"))
     for stem, counts in report.entities.items():
-        table.add_row(plain(stem), str(report.tasks[stem]), *(str(counts[label]) for label in labels), str(sum(counts.values())))
+        table.add_row(
+            plain(stem), str(report.tasks[stem]), *(str(counts[label]) for label in labels), str(sum(counts.values()))
+        )
     totals, tasks = sum(report.entities.values(), Counter()), sum(report.tasks.values())
     table.add_row("all", str(tasks), *(str(totals[label]) for label in labels), str(sum(totals.values())), style="bold")
     console.print(table)
@@ -182,8 +193,12 @@ def annotations_check(
 @app.command("corpus")
 @friendly_errors
 def corpus(
-    action: Annotated[CorpusAction, typer.Argument(help="build: write the task files; check: only report problems.")] = CorpusAction.build,
-    folder: Annotated[Path, typer.Option("--dir", help="Corpus folder: markup in <dir>/source/*.txt, task files written to <dir>.")] = Path("annotations/corpus"),
+    action: Annotated[
+        CorpusAction, typer.Argument(help="build: write the task files; check: only report problems.")
+    ] = CorpusAction.build,
+    folder: Annotated[
+        Path, typer.Option("--dir", help="Corpus folder: markup in <dir>/source/*.txt, task files written to <dir>.")
+    ] = Path("annotations/corpus"),
 ) -> None:
     """Turn the written corpus's inline markup (`[[广州市|REGION]]`) into Label Studio task files.
 
@@ -205,10 +220,16 @@ def corpus(
 @app.command("import")
 @friendly_errors
 def import_(
-    format_: Annotated[DatasetFormat, typer.Argument(metavar="FORMAT", help="cluener, bio, bmes or weibo (BIO with segment digits).")],
-    paths: Annotated[list[Path], typer.Argument(help="Dataset files; each becomes <out>/<file name>.json, one task per sentence.")],
+    format_: Annotated[
+        DatasetFormat, typer.Argument(metavar="FORMAT", help="cluener, bio, bmes or weibo (BIO with segment digits).")
+    ],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Dataset files; each becomes <out>/<file name>.json, one task per sentence.")
+    ],
     out: Annotated[Path, typer.Option(help="Folder for the task files and their label_config.xml.")],
-    map_: Annotated[list[str], typer.Option("--map", help="SOURCE=TARGET label; unmapped labels are dropped. None given: keep all.")] = [],
+    map_: Annotated[
+        list[str], typer.Option("--map", help="SOURCE=TARGET label; unmapped labels are dropped. None given: keep all.")
+    ] = [],
     force: Annotated[bool, typer.Option(help="Replace task files that already exist in --out.")] = False,
 ) -> None:
     """Convert a public NER dataset into Label Studio task files the project trains and evaluates on.
@@ -277,7 +298,9 @@ def pretrain(
     from training.pretrain import pretrain as pretrain_encoder
 
     encoder_dir = pretrain_encoder(load_pretrain_config(config, set_))
-    print_ok(f"{encoder_dir}; use it with --set model.name_or_path={encoder_dir} --set model.from_scratch=null", "saved")
+    print_ok(
+        f"{encoder_dir}; use it with --set model.name_or_path={encoder_dir} --set model.from_scratch=null", "saved"
+    )
 
 
 @app.command()
@@ -286,7 +309,7 @@ def evaluate(
     model: Annotated[Path, typer.Option(help="A trained model folder.")] = DEFAULT_MODEL,
     split: Annotated[Split, typer.Option(help="The split of the model's training config to score on.")] = Split.test,
     data: Annotated[list[Path], typer.Option(help="Annotation files to evaluate on instead of a split.")] = [],
-    out: Annotated[Optional[Path], typer.Option(help="Report folder (default: <model>/<split>-report).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Report folder (default: <model>/<split>-report).")] = None,
 ) -> None:
     """Score a model against gold annotations: report.json, report.md and report.html.
 
@@ -307,7 +330,14 @@ def _print_scores(report: dict) -> None:
 
     table = Table("label", "support", "model P", "model R", "model F1", "rules F1", title=plain(report["model"]))
     for label, m, r in score_rows(report):
-        table.add_row(plain(label), str(m["support"]), f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", f"{r['f1']:.3f}")
+        table.add_row(
+            plain(label),
+            str(m["support"]),
+            f"{m['precision']:.3f}",
+            f"{m['recall']:.3f}",
+            f"{m['f1']:.3f}",
+            f"{r['f1']:.3f}",
+        )
     console.print(table)
 
 
@@ -316,9 +346,12 @@ def _print_scores(report: dict) -> None:
 def cv(
     config: Annotated[Path, typer.Option(help="YAML config; its split is replaced by the folds.")],
     folds: Annotated[int, typer.Option(min=2, help="Number of folds (documents are never split).")] = 5,
-    out: Annotated[Optional[Path], typer.Option(help="Report folder (default: <output_dir>/<run_name>-cv).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Report folder (default: <output_dir>/<run_name>-cv).")] = None,
     dev_fold: Annotated[
-        bool, typer.Option(help="Hold the next fold out of training for early stopping, instead of training on all other folds.")
+        bool,
+        typer.Option(
+            help="Hold the next fold out of training for early stopping, instead of training on all other folds."
+        ),
     ] = False,
     set_: Annotated[list[str], typer.Option("--set", help="Override a key: --set training.epochs=3")] = [],
 ) -> None:
@@ -336,7 +369,9 @@ def cv(
     folder = out or resolved.output_dir / f"{resolved.run_name}-cv"
     report = cross_validate(resolved, folds, folder, dev_fold)
     _print_scores(report)
-    console.print(plain(f"pooled micro F1 {report['systems']['model']['micro']['f1']:.3f}; reports in {folder}"), soft_wrap=True)
+    console.print(
+        plain(f"pooled micro F1 {report['systems']['model']['micro']['f1']:.3f}; reports in {folder}"), soft_wrap=True
+    )
 
 
 @app.command()
@@ -360,15 +395,33 @@ def compare(
 @app.command()
 @friendly_errors
 def tag(
-    paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive *.txt), globs, and - for standard input.")],
-    model: Annotated[Path, typer.Option(help="A trained model folder (default: the shipped models/xiezuo-small).", show_default=False)] = DEFAULT_MODEL,
-    format_: Annotated[OutputFormat, typer.Option("--format", help="How to write the entities (parquet: --out names a folder).")] = OutputFormat.pretty,
-    out: Annotated[Optional[str], typer.Option(help="Write here instead of standard output (never an input); with Ray any path Ray writes (s3://...).")] = None,
+    paths: Annotated[
+        list[str], typer.Argument(help="Files, folders (recursive *.txt), globs, and - for standard input.")
+    ],
+    model: Annotated[
+        Path,
+        typer.Option(help="A trained model folder (default: the shipped models/xiezuo-small).", show_default=False),
+    ] = DEFAULT_MODEL,
+    format_: Annotated[
+        OutputFormat, typer.Option("--format", help="How to write the entities (parquet: --out names a folder).")
+    ] = OutputFormat.pretty,
+    out: Annotated[
+        str | None,
+        typer.Option(
+            help="Write here instead of standard output (never an input); with Ray any path Ray writes (s3://...)."
+        ),
+    ] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Windows per forward pass.")] = 128,
-    workers: Annotated[int, typer.Option(min=1, help="Processes on this machine (threads each: cores // workers).")] = 1,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Processes on this machine (threads each: cores // workers).")
+    ] = 1,
     resume: Annotated[bool, typer.Option(help="Skip ids already complete in --out (jsonl or parquet output).")] = False,
-    engine: Annotated[Engine, typer.Option(help="local, or ray: Ray Data over a pool of Tagger actors (docs/corpus-tagging.md).")] = Engine.local,
-    runtime: Annotated[Runtime, typer.Option(help="torch, or ONNX Runtime after `xiezuo-ner export --onnx [--int8]`.")] = Runtime.torch,
+    engine: Annotated[
+        Engine, typer.Option(help="local, or ray: Ray Data over a pool of Tagger actors (docs/corpus-tagging.md).")
+    ] = Engine.local,
+    runtime: Annotated[
+        Runtime, typer.Option(help="torch, or ONNX Runtime after `xiezuo-ner export --onnx [--int8]`.")
+    ] = Runtime.torch,
 ) -> None:
     """Tag raw articles (Traditional or Simplified, any length); offsets point into your text.
 
@@ -387,7 +440,13 @@ def tag(
     from training.files import atomic_output
     from training.records import input_kind
 
-    if format_ is OutputFormat.parquet or workers != 1 or resume or engine is Engine.ray or any(input_kind(path) != "text" for path in paths):
+    if (
+        format_ is OutputFormat.parquet
+        or workers != 1
+        or resume
+        or engine is Engine.ray
+        or any(input_kind(path) != "text" for path in paths)
+    ):
         _tag_corpus(paths, model, format_.value, out, batch_size, workers, resume, engine, runtime.value)
         return
     out = Path(out) if out is not None else None
@@ -401,19 +460,36 @@ def tag(
         check_output(out, inputs)
     tagger = Tagger.from_pretrained(model, batch_size=batch_size, runtime=runtime.value)
     started = time.perf_counter()
-    progress = Progress(TextColumn("tagging"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err_console, transient=True)
-    with progress, (atomic_output(out) if out else nullcontext(sys.stdout)) as stream:
+    progress = Progress(
+        TextColumn("tagging"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    )
+    with progress, atomic_output(out) if out else nullcontext(sys.stdout) as stream:
         task = progress.add_task("tag", total=len(inputs))
         writer = ArticleWriter(format_, stream, tagger.model_version)
         summary = tag_inputs(tagger, inputs, writer, report=print_error, advance=lambda: progress.advance(task))
         writer.close()
-    _finish(f"{summary.articles} article(s)", summary.characters, summary.entities, started, f"{len(summary.failed)} failed" if summary.failed else "")
+    _finish(
+        f"{summary.articles} article(s)",
+        summary.characters,
+        summary.entities,
+        started,
+        f"{len(summary.failed)} failed" if summary.failed else "",
+    )
 
 
-def _finish(tagged: str, characters: int, entities: dict[str, int], started: float, failed: str, note: str = "") -> None:
+def _finish(
+    tagged: str, characters: int, entities: dict[str, int], started: float, failed: str, note: str = ""
+) -> None:
     """The last line of a tagging run, on standard error; exit 1 when something `failed`."""
     counts = ", ".join(f"{label} {count}" for label, count in sorted(entities.items())) or "none"
-    line = plain(f"tagged {tagged}, {characters} characters, entities: {counts}; {note}{time.perf_counter() - started:.1f}s")
+    line = plain(
+        f"tagged {tagged}, {characters} characters, entities: {counts}; {note}{time.perf_counter() - started:.1f}s"
+    )
     if failed:
         line += plain(f"; {failed}", "bold red")
     err_console.print(line, soft_wrap=True)
@@ -421,7 +497,17 @@ def _finish(tagged: str, characters: int, entities: dict[str, int], started: flo
         raise typer.Exit(1)
 
 
-def _tag_corpus(paths: list[str], model: Path, format_: str, out: Optional[str], batch_size: int, workers: int, resume: bool, engine: Engine, runtime: str) -> None:
+def _tag_corpus(
+    paths: list[str],
+    model: Path,
+    format_: str,
+    out: str | None,
+    batch_size: int,
+    workers: int,
+    resume: bool,
+    engine: Engine,
+    runtime: str,
+) -> None:
     """Corpus tagging (training/stream.py, training/ray_engine.py): bad records listed, exit 1 if any."""
     started = time.perf_counter()
     if engine is Engine.ray:
@@ -432,7 +518,9 @@ def _tag_corpus(paths: list[str], model: Path, format_: str, out: Optional[str],
         return
     from training.stream import tag_corpus
 
-    progress = Progress(TextColumn("tagging"), TextColumn("{task.completed} article(s)"), console=err_console, transient=True)
+    progress = Progress(
+        TextColumn("tagging"), TextColumn("{task.completed} article(s)"), console=err_console, transient=True
+    )
     shown = 0
 
     def report(bad) -> None:
@@ -444,8 +532,16 @@ def _tag_corpus(paths: list[str], model: Path, format_: str, out: Optional[str],
     with progress:
         task = progress.add_task("tag", total=None)
         summary = tag_corpus(
-            paths, Path(out) if out is not None else None, format_, model, workers=workers, resume=resume, runtime=runtime, batch_size=batch_size,
-            on_bad=report, on_tagged=lambda characters: progress.advance(task),
+            paths,
+            Path(out) if out is not None else None,
+            format_,
+            model,
+            workers=workers,
+            resume=resume,
+            runtime=runtime,
+            batch_size=batch_size,
+            on_bad=report,
+            on_tagged=lambda characters: progress.advance(task),
         )
     hidden = f" ({summary.bad - MAX_LISTED} not shown)" if summary.bad > MAX_LISTED else ""
     failed = f"{summary.bad} bad record(s) skipped{hidden}" if summary.bad else ""
@@ -457,8 +553,12 @@ def _tag_corpus(paths: list[str], model: Path, format_: str, out: Optional[str],
 @friendly_errors
 def export(
     model: Annotated[Path, typer.Option(help="A trained model folder.")] = DEFAULT_MODEL,
-    onnx: Annotated[bool, typer.Option("--onnx", help="Write <model>/model.onnx (the emissions; the CRF decodes outside).")] = False,
-    int8: Annotated[bool, typer.Option("--int8", help="Also write <model>/model.int8.onnx, dynamically quantised to int8.")] = False,
+    onnx: Annotated[
+        bool, typer.Option("--onnx", help="Write <model>/model.onnx (the emissions; the CRF decodes outside).")
+    ] = False,
+    int8: Annotated[
+        bool, typer.Option("--int8", help="Also write <model>/model.int8.onnx, dynamically quantised to int8.")
+    ] = False,
 ) -> None:
     """Export a model for serving; `xiezuo-ner tag --runtime onnx` (or onnx-int8) then uses it.
 
@@ -476,9 +576,13 @@ def export(
 @friendly_errors
 def ls_push(
     paths: Annotated[list[Path], typer.Argument(help="Raw article files, or folders of *.txt.")],
-    model: Annotated[Optional[Path], typer.Option(help="Pre-annotate with this model's predictions.")] = None,
-    rank: Annotated[Optional[Rank], typer.Option(help="`uncertainty`: the tasks the model is least sure of come first.")] = None,
-    project: Annotated[str, typer.Option(help="Project title; created with the five-label config if missing.")] = "xiezuo-ner",
+    model: Annotated[Path | None, typer.Option(help="Pre-annotate with this model's predictions.")] = None,
+    rank: Annotated[
+        Rank | None, typer.Option(help="`uncertainty`: the tasks the model is least sure of come first.")
+    ] = None,
+    project: Annotated[
+        str, typer.Option(help="Project title; created with the five-label config if missing.")
+    ] = "xiezuo-ner",
 ) -> None:
     """Import articles as tasks (normalised text, doc id, raw file name); re-pushing never duplicates.
 
@@ -494,7 +598,11 @@ def ls_push(
     result = push(connect(), files, project, model=model, rank=rank.value if rank else None)
     for line in result.failed:
         print_error(line)
-    console.print(plain(f"project {project!r}: imported {len(result.imported)}, already there {len(result.skipped)}, failed {len(result.failed)}"))
+    console.print(
+        plain(
+            f"project {project!r}: imported {len(result.imported)}, already there {len(result.skipped)}, failed {len(result.failed)}"
+        )
+    )
     if result.failed:
         raise typer.Exit(1)
 
@@ -504,7 +612,7 @@ def ls_push(
 def ls_pull(
     folder: Annotated[Path, typer.Option("--dir", help="Annotation folder to merge into.")] = Path("annotations"),
     project: Annotated[str, typer.Option(help="Project title.")] = "xiezuo-ner",
-    prefer: Annotated[Optional[Side], typer.Option(help="On a conflict with local gold: which side wins.")] = None,
+    prefer: Annotated[Side | None, typer.Option(help="On a conflict with local gold: which side wins.")] = None,
 ) -> None:
     """Export the project's annotations, validate them, merge them into annotations/.
 

@@ -17,7 +17,9 @@ from training.errors import XiezuoError
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # `epochs: .inf` is an error, not a run that never ends
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, allow_inf_nan=False
+    )  # `epochs: .inf` is an error, not a run that never ends
 
 
 class SplitConfig(Strict):
@@ -28,7 +30,7 @@ class SplitConfig(Strict):
     test: list[str]
 
     @model_validator(mode="after")
-    def _disjoint(self) -> "SplitConfig":
+    def _disjoint(self) -> SplitConfig:
         seen: dict[str, str] = {}
         for split in ("train", "dev", "test"):
             for doc_id in getattr(self, split):
@@ -39,13 +41,17 @@ class SplitConfig(Strict):
 
 
 class DataConfig(Strict):
-    annotations: list[Path] = Field(min_length=1)  # folders of Label Studio task files; a split names documents of any of them
+    annotations: list[Path] = Field(
+        min_length=1
+    )  # folders of Label Studio task files; a split names documents of any of them
     split: SplitConfig
     tagging_scheme: Literal["BIO", "BIOES"]
     max_length: int = Field(ge=16, le=512)  # tokens per window including [CLS] and [SEP]
     window_overlap: int = Field(ge=0)  # characters shared by neighbouring windows
     augmentation_copies: int = Field(ge=0)  # mention-replaced copies of each training document (0: off)
-    word_swap_rate: float = Field(ge=0, le=1)  # share of content words and numbers outside entities redrawn in each copy
+    word_swap_rate: float = Field(
+        ge=0, le=1
+    )  # share of content words and numbers outside entities redrawn in each copy
 
     @field_validator("annotations", mode="before")
     @classmethod
@@ -53,7 +59,7 @@ class DataConfig(Strict):
         return [value] if isinstance(value, (str, Path)) else value  # `--set data.annotations=models/data/cluener`
 
     @model_validator(mode="after")
-    def _overlap_fits(self) -> "DataConfig":
+    def _overlap_fits(self) -> DataConfig:
         if self.window_overlap >= (self.max_length - 2) // 2:
             raise ValueError(f"window_overlap ({self.window_overlap}) must be under half of max_length - 2")
         return self
@@ -68,9 +74,11 @@ class ScratchEncoder(Strict):
     intermediate_size: int = Field(ge=16)
 
     @model_validator(mode="after")
-    def _heads_divide(self) -> "ScratchEncoder":
+    def _heads_divide(self) -> ScratchEncoder:
         if self.hidden_size % self.num_attention_heads:
-            raise ValueError(f"hidden_size ({self.hidden_size}) must be divisible by num_attention_heads ({self.num_attention_heads})")
+            raise ValueError(
+                f"hidden_size ({self.hidden_size}) must be divisible by num_attention_heads ({self.num_attention_heads})"
+            )
         return self
 
 
@@ -82,7 +90,7 @@ class ModelConfig(Strict):
     dropout: float = Field(ge=0.0, lt=1.0)
 
     @model_validator(mode="after")
-    def _one_source(self) -> "ModelConfig":
+    def _one_source(self) -> ModelConfig:
         if (self.name_or_path is None) == (self.from_scratch is None):
             raise ValueError("set exactly one of name_or_path (pretrained) and from_scratch (offline)")
         if self.lexicon and not self.crf:

@@ -48,11 +48,17 @@ def parse_article(doc_id: str, marked: str, where: str) -> tuple[Document, list[
     text = "".join(pieces)
     for leftover in ("[[", "]]"):
         if leftover in text:
-            problems.append(f"{where}: unbalanced markup {leftover!r} near {text[max(0, text.index(leftover) - 10):text.index(leftover) + 12]!r}")
+            problems.append(
+                f"{where}: unbalanced markup {leftover!r} near {text[max(0, text.index(leftover) - 10) : text.index(leftover) + 12]!r}"
+            )
     if normalise(text).text != text:
-        problems.append(f"{where}: text is not normalised (pinyin readings, doubled punctuation or line-wrap spaces); write clean text")
+        problems.append(
+            f"{where}: text is not normalised (pinyin readings, doubled punctuation or line-wrap spaces); write clean text"
+        )
     document = Document(doc_id=doc_id, text=text, spans=spans)
-    problems.extend(check_document(document, LABELS, edges=True, where=where))  # the spec's checks, as `annotations check` runs them
+    problems.extend(
+        check_document(document, LABELS, edges=True, where=where)
+    )  # the spec's checks, as `annotations check` runs them
     return document, problems
 
 
@@ -104,7 +110,9 @@ def seed_texts(seeds: Path) -> list[str]:
     return [normalise(read_article(path)).text for path in sorted(seeds.glob("*.txt"))]
 
 
-def build_corpus(folder: Path, check_only: bool = False, seeds: Path | None = SEEDS) -> tuple[dict[str, int], list[str]]:
+def build_corpus(
+    folder: Path, check_only: bool = False, seeds: Path | None = SEEDS
+) -> tuple[dict[str, int], list[str]]:
     """Convert every `folder/source/*.txt` into `folder/<stem>.json`; nothing is written while any file has a problem.
 
     Besides the markup and span checks, a problem is any 10-character string shared with an
@@ -117,11 +125,20 @@ def build_corpus(folder: Path, check_only: bool = False, seeds: Path | None = SE
     problems = [problem for _, found in parsed.values() for problem in found]
     documents = [document for documents, _ in parsed.values() for document in documents]
     counts = Counter(document.doc_id for document in documents)
-    problems += [f"{folder}: article id {doc_id!r} appears twice" for doc_id in sorted(doc_id for doc_id, n in counts.items() if n > 1)]
+    problems += [
+        f"{folder}: article id {doc_id!r} appears twice"
+        for doc_id in sorted(doc_id for doc_id, n in counts.items() if n > 1)
+    ]
     if seeds is not None:
-        problems += [f"{folder}: {doc_id}: shares {piece!r} with a seed article; reword it" for doc_id, piece in shared_strings(documents, seed_texts(seeds))]
+        problems += [
+            f"{folder}: {doc_id}: shares {piece!r} with a seed article; reword it"
+            for doc_id, piece in shared_strings(documents, seed_texts(seeds))
+        ]
     if problems or check_only:
         return {path.stem: len(documents) for path, (documents, _) in parsed.items()}, problems
     for path, (documents, _) in parsed.items():
-        atomic_write_text(folder / f"{path.stem}.json", json.dumps([task_json(document) for document in documents], ensure_ascii=False, indent=1) + "\n")
+        atomic_write_text(
+            folder / f"{path.stem}.json",
+            json.dumps([task_json(document) for document in documents], ensure_ascii=False, indent=1) + "\n",
+        )
     return {path.stem: len(documents) for path, (documents, _) in parsed.items()}, []

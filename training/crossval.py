@@ -23,7 +23,9 @@ from training.report import write_report
 from training.train import train
 
 
-def fold_configs(config: Config, documents: list[Document], doc_ids: list[str], k: int, folder: Path, dev: bool = False) -> list[Config]:
+def fold_configs(
+    config: Config, documents: list[Document], doc_ids: list[str], k: int, folder: Path, dev: bool = False
+) -> list[Config]:
     """One config per fold over `doc_ids`; train and dev entries naming none of them (corpus files) stay in every fold."""
     folded = set(doc_ids)
 
@@ -63,7 +65,9 @@ def cross_validate(config: Config, k: int, folder: Path, dev: bool = False, prog
     report = pooled_report(fold_reports, fold_documents, f"{config.run_name} ({k}-fold cross-validation)")
     report["train_seconds_per_fold"] = timings
     write_report(report, folder)
-    (folder / "cv_config.json").write_text(json.dumps({"folds": k, "dev_fold": dev, "config": config.model_dump(mode="json")}, indent=2) + "\n")
+    (folder / "cv_config.json").write_text(
+        json.dumps({"folds": k, "dev_fold": dev, "config": config.model_dump(mode="json")}, indent=2) + "\n"
+    )
     return report
 
 
@@ -71,7 +75,10 @@ def pooled_report(fold_reports: list[dict], documents_by_fold: list[list[Documen
     """Pool per-fold predictions into one report, and add per-fold figures with mean ± std."""
     documents = [document for fold in documents_by_fold for document in fold]
     predictions = [
-        [Span(s["start"], s["end"], s["label"], s["text"]) for s in fold_report["predictions"][document.doc_id]["model"]]
+        [
+            Span(s["start"], s["end"], s["label"], s["text"])
+            for s in fold_report["predictions"][document.doc_id]["model"]
+        ]
         for fold_report, fold in zip(fold_reports, documents_by_fold)
         for document in fold
     ]
@@ -95,7 +102,9 @@ def pooled_report(fold_reports: list[dict], documents_by_fold: list[list[Documen
         values = {}
         for system in ("model", "rules"):
             figures = [
-                fold["systems"][system]["micro"]["f1"] if label == "micro" else fold["systems"][system]["per_label"][label]["f1"]
+                fold["systems"][system]["micro"]["f1"]
+                if label == "micro"
+                else fold["systems"][system]["per_label"][label]["f1"]
                 for fold in fold_reports
             ]
             values[f"{system}_mean"] = round(statistics.fmean(figures), 4)

@@ -44,7 +44,11 @@ def windows(length: int, max_chars: int, overlap: int, text: str = "", spans: li
         limit = min(start + max_chars, length)
         end = limit
         if limit < length:
-            sentence_cuts = [cut for cut in range(limit, start + max_chars // 2, -1) if not inside[cut] and text[cut - 1] in SENTENCE_ENDS]
+            sentence_cuts = [
+                cut
+                for cut in range(limit, start + max_chars // 2, -1)
+                if not inside[cut] and text[cut - 1] in SENTENCE_ENDS
+            ]
             any_cuts = [cut for cut in range(limit, start, -1) if not inside[cut]]
             end = (sentence_cuts or any_cuts or [limit])[0]
         result.append((start, end))
@@ -70,7 +74,13 @@ def encode_window(
 
 
 def document_examples(
-    document: Document, vocab: CharVocab, tags: list[str], scheme: str, max_length: int, overlap: int, lexicon: Lexicon | None = None
+    document: Document,
+    vocab: CharVocab,
+    tags: list[str],
+    scheme: str,
+    max_length: int,
+    overlap: int,
+    lexicon: Lexicon | None = None,
 ) -> list[dict]:
     label2id = {tag: index for index, tag in enumerate(tags)}
     view = simplified_view(document.text)
@@ -79,7 +89,9 @@ def document_examples(
     tag_ids = [label2id[tag] for tag in char_tags(len(document.text), document.spans, scheme)]
     examples = []
     for start, end in windows(len(document.text), max_length - 2, overlap, document.text, document.spans):
-        example = encode_window(char_ids[start:end], vocab, tag_ids[start:end], flags[start:end] if flags is not None else None)
+        example = encode_window(
+            char_ids[start:end], vocab, tag_ids[start:end], flags[start:end] if flags is not None else None
+        )
         examples.append({**example, "doc_id": document.doc_id, "char_start": start})
     return examples
 
@@ -105,7 +117,12 @@ def documents_digest(documents: list[Document]):
     """A running hash of documents' ids, texts and spans, in doc id order (any order of loading gives the same)."""
     digest = hashlib.sha256()
     for document in sorted(documents, key=lambda d: d.doc_id):
-        digest.update(json.dumps([document.doc_id, document.text, [[s.start, s.end, s.label] for s in document.spans]], ensure_ascii=False).encode())
+        digest.update(
+            json.dumps(
+                [document.doc_id, document.text, [[s.start, s.end, s.label] for s in document.spans]],
+                ensure_ascii=False,
+            ).encode()
+        )
     return digest
 
 
@@ -118,15 +135,31 @@ def data_hash(documents: list[Document], vocab: CharVocab, settings: dict) -> st
 
 
 def build_dataset(
-    documents: list[Document], vocab: CharVocab, tags: list[str], scheme: str, max_length: int, overlap: int, lexicon: Lexicon | None = None
+    documents: list[Document],
+    vocab: CharVocab,
+    tags: list[str],
+    scheme: str,
+    max_length: int,
+    overlap: int,
+    lexicon: Lexicon | None = None,
 ) -> datasets.Dataset:
     """Windows of all `documents`, labelled with indices into `tags`, cached on disk under a hash of the inputs and settings."""
-    settings = {"tags": tags, "scheme": scheme, "max_length": max_length, "overlap": overlap, "code": window_code_hash(),
-                "lexicon": lexicon.fingerprint if lexicon is not None else None}
+    settings = {
+        "tags": tags,
+        "scheme": scheme,
+        "max_length": max_length,
+        "overlap": overlap,
+        "code": window_code_hash(),
+        "lexicon": lexicon.fingerprint if lexicon is not None else None,
+    }
     path = cache_dir() / data_hash(documents, vocab, settings)
     if path.is_dir():
         return datasets.load_from_disk(str(path))
-    rows = [example for document in documents for example in document_examples(document, vocab, tags, scheme, max_length, overlap, lexicon)]
+    rows = [
+        example
+        for document in documents
+        for example in document_examples(document, vocab, tags, scheme, max_length, overlap, lexicon)
+    ]
     dataset = datasets.Dataset.from_list(rows)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + f".tmp{os.getpid()}")

@@ -21,7 +21,9 @@ def _span_json(span: Span | None) -> dict | None:
     return None if span is None else {"start": span.start, "end": span.end, "label": span.label, "text": span.text}
 
 
-def system_report(documents: list[Document], predictions: list[list[Span]], labels: tuple[str, ...]) -> tuple[dict, list[dict]]:
+def system_report(
+    documents: list[Document], predictions: list[list[Span]], labels: tuple[str, ...]
+) -> tuple[dict, list[dict]]:
     """Scores, breakdown and confusion of one system, plus its error list."""
     scores = span_scores([d.spans for d in documents], predictions, [len(d.text) for d in documents], labels)
     categorised_all, errors = [], []
@@ -48,14 +50,18 @@ def system_report(documents: list[Document], predictions: list[list[Span]], labe
     return scores, errors
 
 
-def build_report(documents: list[Document], model_predictions: list[list[Span]], model_name: str, labels: tuple[str, ...]) -> dict:
+def build_report(
+    documents: list[Document], model_predictions: list[list[Span]], model_name: str, labels: tuple[str, ...]
+) -> dict:
     """The whole report: model and rules scored on the same documents, errors, and the predictions.
 
     The rules know the project's five labels; on other label sets they score only the labels they share,
     and are not run at all when there are none (on CLUENER they would cost as much as the tagging).
     """
     shared = set(labels) & set(LABELS)
-    rules_predictions = [[span for span in rule_spans(document.text) if span.label in shared] if shared else [] for document in documents]
+    rules_predictions = [
+        [span for span in rule_spans(document.text) if span.label in shared] if shared else [] for document in documents
+    ]
     model_scores, model_errors = system_report(documents, model_predictions, labels)
     rules_scores, _ = system_report(documents, rules_predictions, labels)
     return {

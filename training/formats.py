@@ -66,14 +66,18 @@ def as_label_studio(name: str, article: TaggedArticle, model_version: str) -> di
 def as_html(items: list[tuple[str, TaggedArticle]]) -> str:
     colours = label_colours(sorted({entity.label for _, article in items for entity in article.entities}))
     articles = [
-        {"name": name, "segments": marked_segments(article.text, [entity.to_dict() for entity in article.entities])} for name, article in items
+        {"name": name, "segments": marked_segments(article.text, [entity.to_dict() for entity in article.entities])}
+        for name, article in items
     ]
     return render("tagged.html", articles=articles, colours=colours)
 
 
 def print_pretty(console: Console, name: str, article: TaggedArticle) -> None:
     """The article with entities coloured by type, then a table of the entities."""
-    styles = {label: f"bold {colour}" for label, colour in label_colours(sorted({entity.label for entity in article.entities})).items()}
+    styles = {
+        label: f"bold {colour}"
+        for label, colour in label_colours(sorted({entity.label for entity in article.entities})).items()
+    }
     console.rule(plain(name))
     text = Text(printable(article.text))  # escape sequences in an article must not reach the terminal
     for entity in article.entities:
@@ -81,5 +85,11 @@ def print_pretty(console: Console, name: str, article: TaggedArticle) -> None:
     console.print(text)
     table = Table("label", "text", "start", "end", "score", title=f"{len(article.entities)} entities")
     for entity in article.entities:
-        table.add_row(plain(entity.label, styles[entity.label]), plain(entity.text), str(entity.start), str(entity.end), f"{entity.score:.2f}")
+        table.add_row(
+            plain(entity.label, styles[entity.label]),
+            plain(entity.text),
+            str(entity.start),
+            str(entity.end),
+            f"{entity.score:.2f}",
+        )
     console.print(table)

@@ -29,6 +29,7 @@ from training.errors import XiezuoError
 from training.files import atomic_write_text
 from training.tags import Irregularity, spans_from_tags
 
+
 class DatasetFormat(str, Enum):
     cluener = "cluener"  # CLUENER2020 JSON lines
     bio = "bio"  # one character and its tag per line, blank line between sentences
@@ -73,7 +74,9 @@ def _keep(result: ImportResult, spans: list[Span], mapping: dict[str, str] | Non
     kept: list[Span] = []
     for span in sorted(mapped, key=lambda s: (s.start, -(s.end - s.start))):
         if kept and span.start < kept[-1].end:
-            result.problems.append(f"{where}: {span.label} {span.text!r} overlaps {kept[-1].label} {kept[-1].text!r} (left out)")
+            result.problems.append(
+                f"{where}: {span.label} {span.text!r} overlaps {kept[-1].label} {kept[-1].text!r} (left out)"
+            )
             continue
         kept.append(span)
     result.kept.update(span.label for span in kept)
@@ -101,7 +104,9 @@ def read_cluener(path: Path, mapping: dict[str, str] | None, result: ImportResul
             continue
         wrong = [span for span in spans if span.start < 0 or text[span.start : span.end] != span.text]
         if wrong:
-            result.problems.append(f"{where}: {wrong[0].label} {wrong[0].text!r} at [{wrong[0].start}, {wrong[0].end - 1}] does not match the text (line skipped)")
+            result.problems.append(
+                f"{where}: {wrong[0].label} {wrong[0].text!r} at [{wrong[0].start}, {wrong[0].end - 1}] does not match the text (line skipped)"
+            )
             continue
         result.documents.append(Document(f"{path.stem}-{number}", text, _keep(result, spans, mapping, where)))
 
@@ -149,12 +154,18 @@ def read_tagged(path: Path, form: str, mapping: dict[str, str] | None, result: I
         for irregularity in irregularities:
             number = lines[irregularity.position][0]
             if irregularity.kind == "stray":
-                result.problems.append(f"{path}:{number}: {irregularity.tag} does not continue an entity (read as its start)")
+                result.problems.append(
+                    f"{path}:{number}: {irregularity.tag} does not continue an entity (read as its start)"
+                )
             elif form == "bmes":  # BIO and Weibo entities end without an E- tag
                 before = " before the sentence end" if irregularity.position == len(lines) - 1 else ""
                 label = irregularity.tag.partition("-")[2]
-                result.problems.append(f"{path}:{number}: {label} entity not closed by E-{before} (read as ending there)")
-        result.documents.append(Document(f"{path.name}-{first_line}", text, _keep(result, spans, mapping, f"{path}:{first_line}")))
+                result.problems.append(
+                    f"{path}:{number}: {label} entity not closed by E-{before} (read as ending there)"
+                )
+        result.documents.append(
+            Document(f"{path.name}-{first_line}", text, _keep(result, spans, mapping, f"{path}:{first_line}"))
+        )
 
 
 def import_file(form: str, path: Path, mapping: dict[str, str] | None) -> ImportResult:
@@ -195,7 +206,9 @@ class DatasetImport:
     labels: list[str]  # the labels the task files use, as named in the folder's label config
 
 
-def import_dataset(form: str, paths: list[Path], out: Path, mapping: dict[str, str], force: bool = False) -> DatasetImport:
+def import_dataset(
+    form: str, paths: list[Path], out: Path, mapping: dict[str, str], force: bool = False
+) -> DatasetImport:
     """Convert dataset files into task files in `out`, with a label config naming their labels.
 
     Existing task files are replaced only with `force`; a folder whose label config lacks
@@ -206,7 +219,11 @@ def import_dataset(form: str, paths: list[Path], out: Path, mapping: dict[str, s
     if existing and not force:
         raise XiezuoError(f"{existing[0]} exists; annotations are never overwritten silently (pass --force to replace)")
     results = [import_file(form, path, mapping) for path in paths]
-    labels = list(dict.fromkeys(mapping.values())) if mapping else sorted({label for result in results for label in result.kept})
+    labels = (
+        list(dict.fromkeys(mapping.values()))
+        if mapping
+        else sorted({label for result in results for label in result.kept})
+    )
     config_path = out / LABEL_CONFIG
     if config_path.exists():  # importing into a folder that already names its labels
         unnamed = sorted(set(labels) - set(folder_labels(out)))

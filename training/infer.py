@@ -17,20 +17,21 @@ furthest from an edge, so an entity on a window edge is found once, whole)
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from training.annotations import trim_edges
-from training.errors import XiezuoError
-from training.tagging import Runtime
 from training.dataset import encode_window, windows
+from training.errors import XiezuoError
 from training.lexicon import default_lexicon
 from training.modeling import character_positions, crf_view, load_trained
+from training.tagging import Runtime
 from training.tags import spans_from_tags, tag_labels
 from training.text import normalise, simplified_view
 from training.vocab import CharVocab
@@ -109,18 +110,24 @@ class Tagger:
         self.use_crf = getattr(config, "use_crf", False) and hasattr(model, "crf")
         self.lexicon = default_lexicon() if getattr(config, "lexicon_features", 0) else None
         if self.lexicon is not None and getattr(config, "lexicon_fingerprint", None) != self.lexicon.fingerprint:
-            logger.warning("the installed dictionaries (jieba, cpca) differ from those the model was trained with; its lexicon features differ too")
+            logger.warning(
+                "the installed dictionaries (jieba, cpca) differ from those the model was trained with; its lexicon features differ too"
+            )
         self.autocast = bf16_capable(self.device)
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, batch_size: int = 128, device: str | None = None, runtime: str = "torch") -> "Tagger":
+    def from_pretrained(
+        cls, path: str | Path, batch_size: int = 128, device: str | None = None, runtime: str = "torch"
+    ) -> Tagger:
         tokenizer, model = load_trained(Path(path))
         session = None
         if runtime != "torch":
             from training.onnx_export import load_session
 
             session = load_session(Path(path), runtime)
-        return cls(model, tokenizer, model_version=Path(path).name, batch_size=batch_size, device=device, session=session)
+        return cls(
+            model, tokenizer, model_version=Path(path).name, batch_size=batch_size, device=device, session=session
+        )
 
     def __call__(self, text: str) -> TaggedArticle:
         return self.tag_batch([text])[0]
@@ -173,18 +180,27 @@ class Tagger:
                 # The spec keeps punctuation outside spans; a model trained from scratch sometimes takes one in.
                 start, end = trim_edges(text, span.start, span.end)
                 if start < end:
-                    entities.append(Entity(start, end, span.label, text[start:end], round(float(probs[start:end].mean()), 4)))
+                    entities.append(
+                        Entity(start, end, span.label, text[start:end], round(float(probs[start:end].mean()), 4))
+                    )
             results.append(entities)
         return results
 
-    def _windows(self, texts: list[str], encoded: list[tuple[list[int], list[int] | None]]) -> Iterator[tuple[tuple[int, int, int], dict[str, list[int]]]]:
+    def _windows(
+        self, texts: list[str], encoded: list[tuple[list[int], list[int] | None]]
+    ) -> Iterator[tuple[tuple[int, int, int], dict[str, list[int]]]]:
         """(document index, start, end) and the encoded window, for every window of every text (`encoded`: `_encode`'s)."""
         for doc_index, (text, (char_ids, flags)) in enumerate(zip(texts, encoded)):
             for start, end in windows(len(text), self.max_chars, self.overlap, text):
                 window_flags = flags[start:end] if flags is not None else None
-                yield (doc_index, start, end), encode_window(char_ids[start:end], self.vocab, lexicon_flags=window_flags)
+                yield (
+                    (doc_index, start, end),
+                    encode_window(char_ids[start:end], self.vocab, lexicon_flags=window_flags),
+                )
 
-    def _window_predictions(self, texts: list[str], encoded: list[tuple[list[int], list[int] | None]]) -> Iterator[tuple[tuple[int, int, int], np.ndarray, np.ndarray]]:
+    def _window_predictions(
+        self, texts: list[str], encoded: list[tuple[list[int], list[int] | None]]
+    ) -> Iterator[tuple[tuple[int, int, int], np.ndarray, np.ndarray]]:
         """(window, tag id per character, probability of that tag) for every window, batch by batch;
         windows of many texts share a batch, and batches hold windows of like length."""
         group: list[tuple[tuple[int, int, int], dict[str, list[int]]]] = []
@@ -205,7 +221,9 @@ class Tagger:
     def _forward(self, batch: list[tuple[tuple[int, int, int], dict[str, list[int]]]]) -> Iterable:
         inputs = pad_batch([example for _, example in batch], self.vocab.pad_id, self.device)
         if self.session is not None:
-            logits = torch.from_numpy(self.session.run(None, {name: tensor.numpy() for name, tensor in inputs.items()})[0])
+            logits = torch.from_numpy(
+                self.session.run(None, {name: tensor.numpy() for name, tensor in inputs.items()})[0]
+            )
         else:
             with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.autocast):
                 logits = self.model(**inputs).logits.float()  # (B, L, T)
@@ -231,7 +249,9 @@ def window_size(config) -> tuple[int, int]:
 def pad_batch(examples: list[dict[str, list[int]]], pad_id: int, device: torch.device) -> dict[str, torch.Tensor]:
     """Encoded windows as one padded batch: `pad_id` after the ids, 0 after the mask and the lexicon flags."""
     width = max(len(example["input_ids"]) for example in examples)
-    input_ids = np.full((len(examples), width), pad_id, dtype=np.int64)  # numpy rows, one tensor each: cheaper than a tensor per row
+    input_ids = np.full(
+        (len(examples), width), pad_id, dtype=np.int64
+    )  # numpy rows, one tensor each: cheaper than a tensor per row
     attention_mask = np.zeros((len(examples), width), dtype=np.int64)
     flags = np.zeros((len(examples), width), dtype=np.int64) if "lexicon_flags" in examples[0] else None
     for row, example in enumerate(examples):
@@ -239,7 +259,10 @@ def pad_batch(examples: list[dict[str, list[int]]], pad_id: int, device: torch.d
         attention_mask[row, : len(example["input_ids"])] = 1
         if flags is not None:
             flags[row, : len(example["lexicon_flags"])] = example["lexicon_flags"]
-    batch = {"input_ids": torch.from_numpy(input_ids).to(device), "attention_mask": torch.from_numpy(attention_mask).to(device)}
+    batch = {
+        "input_ids": torch.from_numpy(input_ids).to(device),
+        "attention_mask": torch.from_numpy(attention_mask).to(device),
+    }
     if flags is not None:
         batch["lexicon_flags"] = torch.from_numpy(flags).to(device)
     return batch

@@ -13,9 +13,7 @@ from functools import wraps
 from pathlib import Path
 
 from training.annotations import (
-    FROM_NAME,
     LABEL_CONFIG,
-    TO_NAME,
     Document,
     Span,
     check_document,
@@ -38,19 +36,29 @@ def connect():
         from label_studio_sdk import LabelStudio
         from label_studio_sdk.core.api_error import ApiError
     except ImportError:
-        raise XiezuoError("the Label Studio commands need label-studio-sdk: pip install 'xiezuo-ner[labelstudio]'") from None
+        raise XiezuoError(
+            "the Label Studio commands need label-studio-sdk: pip install 'xiezuo-ner[labelstudio]'"
+        ) from None
     url, key = os.environ.get("LABEL_STUDIO_URL"), os.environ.get("LABEL_STUDIO_API_KEY")
     if not url or not key:
-        raise XiezuoError("set LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY (your token from Label Studio's Account & Settings page)")
+        raise XiezuoError(
+            "set LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY (your token from Label Studio's Account & Settings page)"
+        )
     client = LabelStudio(base_url=url.rstrip("/"), api_key=key, timeout=30)
     try:
         client.projects.list(page_size=1)
     except ApiError as error:
         if error.status_code in (401, 403):
-            raise XiezuoError(f"Label Studio at {url} refused the API key (HTTP {error.status_code}); check LABEL_STUDIO_API_KEY") from None
-        raise XiezuoError(f"Label Studio at {url} answered HTTP {error.status_code}; is LABEL_STUDIO_URL the server's address?") from None
+            raise XiezuoError(
+                f"Label Studio at {url} refused the API key (HTTP {error.status_code}); check LABEL_STUDIO_API_KEY"
+            ) from None
+        raise XiezuoError(
+            f"Label Studio at {url} answered HTTP {error.status_code}; is LABEL_STUDIO_URL the server's address?"
+        ) from None
     except Exception as error:  # httpx connection and protocol errors
-        raise XiezuoError(f"cannot reach Label Studio at {url} ({type(error).__name__}); is the server running and LABEL_STUDIO_URL right?") from None
+        raise XiezuoError(
+            f"cannot reach Label Studio at {url} ({type(error).__name__}); is the server running and LABEL_STUDIO_URL right?"
+        ) from None
     return client
 
 
@@ -70,9 +78,13 @@ def server_errors(function):
         except XiezuoError:
             raise
         except ApiError as error:
-            raise XiezuoError(f"Label Studio answered HTTP {error.status_code} during {function.__name__}; see the server's log") from None
+            raise XiezuoError(
+                f"Label Studio answered HTTP {error.status_code} during {function.__name__}; see the server's log"
+            ) from None
         except Exception as error:  # httpx transport errors, a reply that is not the JSON the SDK expects
-            raise XiezuoError(f"talking to Label Studio failed during {function.__name__} ({type(error).__name__})") from None
+            raise XiezuoError(
+                f"talking to Label Studio failed during {function.__name__} ({type(error).__name__})"
+            ) from None
 
     return call
 
@@ -130,7 +142,9 @@ def push(client, paths: list[Path], title: str, model: Path | None = None, rank:
         # Community edition counts the tasks it imported; other editions queue the import and return its id.
         count, queued = getattr(answer, "task_count", None), getattr(answer, "import_", None)
         if (count is None and queued is None) or (count is not None and count != len(tasks)):
-            raise XiezuoError(f"Label Studio reported {count} task(s) imported of {len(tasks)} sent; check project {title!r}")
+            raise XiezuoError(
+                f"Label Studio reported {count} task(s) imported of {len(tasks)} sent; check project {title!r}"
+            )
     result.imported = [task["data"]["doc_id"] for task in tasks]
     return result
 
@@ -166,7 +180,13 @@ def document_from_server_task(task) -> Document | None:
             if converted and text[converted[0] : converted[1]] == span_text:
                 start, end = converted
         spans.append(Span(start, end, (value.get("labels") or [""])[0], span_text))
-    return Document(doc_id=str(task.data.get("doc_id") or f"task-{task.id}"), text=text, spans=sorted(spans), source=task.data.get("source"), path=Path(f"task {task.id}"))
+    return Document(
+        doc_id=str(task.data.get("doc_id") or f"task-{task.id}"),
+        text=text,
+        spans=sorted(spans),
+        source=task.data.get("source"),
+        path=Path(f"task {task.id}"),
+    )
 
 
 @dataclass
@@ -183,8 +203,16 @@ def _conflict_lines(doc_id: str, local: Document, server: Document) -> list[str]
         return [f"{doc_id}: the server's text differs from the local data.text"]
     local_spans = {(s.start, s.end, s.label): s for s in local.spans}
     server_spans = {(s.start, s.end, s.label): s for s in server.spans}
-    lines = [f"{doc_id}: [{s.start}, {s.end}) {s.text!r} {s.label}: local has it, server does not" for k, s in local_spans.items() if k not in server_spans]
-    lines += [f"{doc_id}: [{s.start}, {s.end}) {s.text!r} {s.label}: server has it, local does not" for k, s in server_spans.items() if k not in local_spans]
+    lines = [
+        f"{doc_id}: [{s.start}, {s.end}) {s.text!r} {s.label}: local has it, server does not"
+        for k, s in local_spans.items()
+        if k not in server_spans
+    ]
+    lines += [
+        f"{doc_id}: [{s.start}, {s.end}) {s.text!r} {s.label}: server has it, local does not"
+        for k, s in server_spans.items()
+        if k not in local_spans
+    ]
     return sorted(lines)
 
 

@@ -31,10 +31,10 @@ from transformers.modeling_outputs import TokenClassifierOutput
 from training.config import ModelConfig, ScratchEncoder
 from training.dataset import IGNORE_INDEX
 from training.errors import XiezuoError, first_line
-from training.shipped import check_model_folder
 from training.lexicon import NUM_FEATURES
-from training.vocab import write_char_vocab
+from training.shipped import check_model_folder
 from training.tags import tag_labels
+from training.vocab import write_char_vocab
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,9 @@ class CRF(nn.Module):
             transition = self.transitions[tags[:, position - 1], tags[:, position]]
             emission = emissions[batch, position, tags[:, position]]
             score = score + (transition + emission) * step
-            next_log_z = torch.logsumexp(log_z.unsqueeze(2) + self.transitions + emissions[:, position].unsqueeze(1), dim=1)
+            next_log_z = torch.logsumexp(
+                log_z.unsqueeze(2) + self.transitions + emissions[:, position].unsqueeze(1), dim=1
+            )
             log_z = torch.where(step.unsqueeze(1), next_log_z, log_z)
         last_tags = tags[batch, mask.sum(1) - 1]
         score = score + self.end[last_tags]
@@ -120,7 +122,9 @@ class BertCrfForTokenClassification(BertForTokenClassification):
         else:
             super()._init_weights(module)
 
-    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, labels=None, lexicon_flags=None, **kwargs):
+    def forward(
+        self, input_ids=None, attention_mask=None, token_type_ids=None, labels=None, lexicon_flags=None, **kwargs
+    ):
         if self.lexicon is not None and lexicon_flags is not None:
             # Bits made here, not kept as a buffer: from_pretrained leaves unsaved buffers uninitialised.
             # Division, not `>>`: ONNX shifts only unsigned integers, and the exported graph is this one.
@@ -128,7 +132,9 @@ class BertCrfForTokenClassification(BertForTokenClassification):
             flags = ((lexicon_flags.unsqueeze(-1) // powers) % 2).to(self.lexicon.weight.dtype)  # (B, L, features)
             kwargs["inputs_embeds"] = self.bert.embeddings.word_embeddings(input_ids) + self.lexicon(flags)
             input_ids = None
-        outputs = super().forward(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids, **kwargs)
+        outputs = super().forward(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids, **kwargs
+        )
         loss = None
         if labels is not None:
             emissions, mask = crf_view(outputs.logits, labels != IGNORE_INDEX)
@@ -139,7 +145,9 @@ class BertCrfForTokenClassification(BertForTokenClassification):
 def char_tokenizer(corpus: list[str], vocab_file: Path) -> PreTrainedTokenizerBase:
     """Write the character vocabulary for `corpus` and load it as a BERT tokenizer."""
     write_char_vocab(corpus, vocab_file)
-    tokenizer = BertTokenizerFast(vocab=str(vocab_file), do_lower_case=False, tokenize_chinese_chars=True, strip_accents=False)
+    tokenizer = BertTokenizerFast(
+        vocab=str(vocab_file), do_lower_case=False, tokenize_chinese_chars=True, strip_accents=False
+    )
     expected_size = len(vocab_file.read_text(encoding="utf-8").splitlines())
     if len(tokenizer.get_vocab()) != expected_size:  # guards against a tokenizer API that ignores the file
         raise XiezuoError(f"{vocab_file}: tokenizer loaded {len(tokenizer.get_vocab())} of {expected_size} tokens")
@@ -195,8 +203,12 @@ def build_model(
     if model_config.from_scratch is not None:
         tokenizer = char_tokenizer(corpus, work_dir / "vocab.txt")
         bert_config = scratch_bert_config(
-            model_config.from_scratch, tokenizer.vocab_size, model_config.dropout,
-            num_labels=len(label_names), id2label=id2label, label2id=label2id,
+            model_config.from_scratch,
+            tokenizer.vocab_size,
+            model_config.dropout,
+            num_labels=len(label_names),
+            id2label=id2label,
+            label2id=label2id,
         )
         bert_config.use_crf = model_config.crf
         bert_config.lexicon_features = NUM_FEATURES if model_config.lexicon else 0
@@ -209,7 +221,11 @@ def build_model(
         tokenizer = AutoTokenizer.from_pretrained(name)
         source_tags = head_tags(AutoConfig.from_pretrained(name))
         config = AutoConfig.from_pretrained(
-            name, num_labels=len(label_names), id2label=id2label, label2id=label2id, hidden_dropout_prob=model_config.dropout
+            name,
+            num_labels=len(label_names),
+            id2label=id2label,
+            label2id=label2id,
+            hidden_dropout_prob=model_config.dropout,
         )
         config.use_crf = model_config.crf
         config.lexicon_features = NUM_FEATURES if model_config.lexicon else 0
@@ -220,8 +236,12 @@ def build_model(
         if sorted(source_tags) == sorted(label_names):  # the same tags in another order: keep what the head learnt
             reorder_head(model, [source_tags.index(tag) for tag in label_names])
         else:  # a head trained for another label set (a public dataset's) starts afresh, whatever its size
-            logger.warning("%s: its head was trained for other labels (%s); a fresh head is trained for %s, the encoder carries over",
-                           name, ", ".join(tag_labels(source_tags)), ", ".join(tag_labels(label_names)))
+            logger.warning(
+                "%s: its head was trained for other labels (%s); a fresh head is trained for %s, the encoder carries over",
+                name,
+                ", ".join(tag_labels(source_tags)),
+                ", ".join(tag_labels(label_names)),
+            )
             reset_head(model)
     return tokenizer, model
 
@@ -278,10 +298,19 @@ def load_trained(path: Path) -> tuple[PreTrainedTokenizerBase, PreTrainedModel]:
     if not any((path / name).is_file() for name in TOKENIZER_FILES):
         raise XiezuoError(f"{path}: no tokenizer files ({' or '.join(TOKENIZER_FILES)}); copy the whole model folder")
     try:
-        model_class = BertCrfForTokenClassification if getattr(config, "use_crf", False) else AutoModelForTokenClassification
+        model_class = (
+            BertCrfForTokenClassification if getattr(config, "use_crf", False) else AutoModelForTokenClassification
+        )
         tokenizer = AutoTokenizer.from_pretrained(path)
         model = model_class.from_pretrained(path)
-    except (OSError, ValueError, RuntimeError, KeyError, TypeError, SafetensorError) as error:  # missing or corrupted weights, a bad config.json
+    except (
+        OSError,
+        ValueError,
+        RuntimeError,
+        KeyError,
+        TypeError,
+        SafetensorError,
+    ) as error:  # missing or corrupted weights, a bad config.json
         raise XiezuoError(f"{path}: cannot load the model ({first_line(error)})") from None
     if not 0 < len(tokenizer) <= config.vocab_size or len(tokenizer) < config.vocab_size // 2:
         raise XiezuoError(

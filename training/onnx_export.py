@@ -30,7 +30,9 @@ class Emissions(nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, lexicon_flags: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, lexicon_flags: torch.Tensor | None = None
+    ) -> torch.Tensor:
         extra = {"lexicon_flags": lexicon_flags} if lexicon_flags is not None else {}
         return self.model(input_ids=input_ids, attention_mask=attention_mask, **extra).logits
 
@@ -39,7 +41,9 @@ def export_onnx(model_dir: Path, int8: bool = False) -> list[Path]:
     """Write model.onnx (and model.int8.onnx) into `model_dir`; the paths written."""
     _, model = load_trained(model_dir)
     model.eval()
-    names = ["input_ids", "attention_mask"] + (["lexicon_flags"] if getattr(model.config, "lexicon_features", 0) else [])
+    names = ["input_ids", "attention_mask"] + (
+        ["lexicon_flags"] if getattr(model.config, "lexicon_features", 0) else []
+    )
     example = tuple(torch.ones((2, 8), dtype=torch.long) for _ in names)  # shapes only; batch and length stay dynamic
     batch, length = torch.export.Dim("batch"), torch.export.Dim("length", max=model.config.max_position_embeddings)
     target = model_dir / ONNX_FILES["onnx"]
@@ -51,8 +55,16 @@ def export_onnx(model_dir: Path, int8: bool = False) -> list[Path]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                Emissions(model).eval(), example, target, input_names=names, output_names=["logits"], opset_version=OPSET,
-                dynamic_shapes={name: {0: batch, 1: length} for name in names}, dynamo=True, external_data=False, verbose=False,
+                Emissions(model).eval(),
+                example,
+                target,
+                input_names=names,
+                output_names=["logits"],
+                opset_version=OPSET,
+                dynamic_shapes={name: {0: batch, 1: length} for name in names},
+                dynamo=True,
+                external_data=False,
+                verbose=False,
             )
     finally:
         exporter_log.setLevel(level)

@@ -56,7 +56,11 @@ def load_pretrain_config(path: Path, overrides: list[str] | None = None) -> Pret
 
 def article_texts(paths: list[Path]) -> list[str]:
     """Simplified views of raw articles (*.txt) and of the texts in Label Studio task files (*.json)."""
-    files = [file for path in paths for file in (sorted([*path.rglob("*.txt"), *path.rglob("*.json")]) if path.is_dir() else [path])]
+    files = [
+        file
+        for path in paths
+        for file in (sorted([*path.rglob("*.txt"), *path.rglob("*.json")]) if path.is_dir() else [path])
+    ]
     if not files:
         raise XiezuoError(f"no articles in {', '.join(map(str, paths))}")
     texts = []

@@ -17,8 +17,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from training.errors import XiezuoError, first_line
-from training.shipped import check_model_folder
 from training.records import ENTITIES_TYPE, text_problem
+from training.shipped import check_model_folder
 
 logger = logging.getLogger(__name__)
 BATCH_ROWS = 256  # articles per map_batches call: enough windows to fill the Tagger's batches
@@ -59,7 +59,16 @@ class TaggerActor:
 
 def model_files(model: Path) -> dict[str, bytes]:
     """The files a Tagger loads (weights, config, tokenizer, ONNX), not reports or checkpoints."""
-    wanted = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json", "model.onnx", "model.int8.onnx")
+    wanted = (
+        "config.json",
+        "model.safetensors",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "vocab.txt",
+        "special_tokens_map.json",
+        "model.onnx",
+        "model.int8.onnx",
+    )
     check_model_folder(model)
     return {name: (model / name).read_bytes() for name in wanted if (model / name).is_file()}
 
@@ -78,7 +87,9 @@ def ray_input_kind(item: str) -> str:
     if name.endswith(".parquet"):
         return "parquet"
     try:
-        filesystem, path = fs.FileSystem.from_uri(item) if "://" in item else (fs.LocalFileSystem(), str(Path(item).resolve()))
+        filesystem, path = (
+            fs.FileSystem.from_uri(item) if "://" in item else (fs.LocalFileSystem(), str(Path(item).resolve()))
+        )
         infos = filesystem.get_file_info(fs.FileSelector(path, recursive=True, allow_not_found=True))
     except (OSError, ValueError, pa.ArrowException) as error:
         raise XiezuoError(f"{item}: cannot list it ({type(error).__name__}: {first_line(error)})") from None
@@ -89,8 +100,16 @@ def ray_input_kind(item: str) -> str:
 
 
 def tag_with_ray(
-    inputs: list[str], out: str | Path | None, format_: str, model: Path, *, workers: int = 2, threads: int = 1, runtime: str = "torch",
-    batch_size: int = 128, resume: bool = False,
+    inputs: list[str],
+    out: str | Path | None,
+    format_: str,
+    model: Path,
+    *,
+    workers: int = 2,
+    threads: int = 1,
+    runtime: str = "torch",
+    batch_size: int = 128,
+    resume: bool = False,
 ) -> None:
     """Tag JSON lines or Parquet `inputs` into the folder `out` (jsonl or parquet) on the Ray cluster
     this process joins (`RAY_ADDRESS`, or a local instance started here)."""
@@ -112,10 +131,19 @@ def tag_with_ray(
     context = ray.data.DataContext.get_current()
     if hasattr(context, "use_datasource_v2"):
         context.use_datasource_v2 = False
-    dataset = ray.data.read_json(inputs, lines=True, num_cpus=0) if kinds == {"jsonl"} else ray.data.read_parquet(inputs, num_cpus=0)
+    dataset = (
+        ray.data.read_json(inputs, lines=True, num_cpus=0)
+        if kinds == {"jsonl"}
+        else ray.data.read_parquet(inputs, num_cpus=0)
+    )
     tagged = dataset.map_batches(
         TaggerActor,
-        fn_constructor_kwargs={"model_files": model_files(model), "runtime": runtime, "batch_size": batch_size, "threads": threads},
+        fn_constructor_kwargs={
+            "model_files": model_files(model),
+            "runtime": runtime,
+            "batch_size": batch_size,
+            "threads": threads,
+        },
         batch_format="pyarrow",
         batch_size=BATCH_ROWS,
         concurrency=workers,
@@ -126,6 +154,8 @@ def tag_with_ray(
             tagged.write_parquet(out, ray_remote_args={"num_cpus": 0})
         else:
             tagged.write_json(out, ray_remote_args={"num_cpus": 0}, force_ascii=False)
-    except ray.exceptions.RayError as error:  # a file Ray's reader refuses, a node lost: one line, not a remote traceback
+    except (
+        ray.exceptions.RayError
+    ) as error:  # a file Ray's reader refuses, a node lost: one line, not a remote traceback
         cause = getattr(error, "cause", None) or error
         raise XiezuoError(f"Ray stopped: {type(cause).__name__}: {first_line(cause)}") from None

@@ -23,9 +23,10 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Iterator, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -165,7 +166,12 @@ def _parquet_records(path: Path) -> Iterator[Record | BadRecord]:
 
 
 def output_record(record: Record, article: TaggedArticle) -> dict:
-    return {"id": record.id, **record.fields, "length": len(article.text), "entities": [entity.to_dict() for entity in article.entities]}
+    return {
+        "id": record.id,
+        **record.fields,
+        "length": len(article.text),
+        "entities": [entity.to_dict() for entity in article.entities],
+    }
 
 
 class RecordWriter(Protocol):
@@ -210,7 +216,9 @@ class ParquetWriter:
         try:
             table = pa.Table.from_pylist([row | {"entities": None} for row in self.rows])
         except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
-            raise XiezuoError(f"{final}: the passed-through fields do not fit one Parquet schema ({error}); write --format jsonl") from None
+            raise XiezuoError(
+                f"{final}: the passed-through fields do not fit one Parquet schema ({error}); write --format jsonl"
+            ) from None
         entities = pa.array([row["entities"] for row in self.rows], ENTITIES_TYPE)
         table = table.set_column(table.schema.get_field_index("entities"), "entities", entities)
         partial = final.with_suffix(".partial")
@@ -256,7 +264,9 @@ def jsonl_done_ids(path: Path) -> set[str]:
                 row = None
             if not isinstance(row, dict) or "id" not in row:
                 if lines.read(1):  # not the last line: the file is not one this command wrote
-                    raise XiezuoError(f"{path}: line {number} is not a tagged record; resume only continues an output of `xiezuo-ner tag`")
+                    raise XiezuoError(
+                        f"{path}: line {number} is not a tagged record; resume only continues an output of `xiezuo-ner tag`"
+                    )
                 break
             done.add(str(row["id"]))
             good_end += len(line)
@@ -272,5 +282,8 @@ def parquet_done_ids(folder: Path) -> set[str]:
         return set()
     for partial in folder.glob("part-*.partial"):
         partial.unlink()
-    return {str(value) for part in complete_parts(folder) for value in pq.read_table(part, columns=["id"]).column("id").to_pylist()}
-
+    return {
+        str(value)
+        for part in complete_parts(folder)
+        for value in pq.read_table(part, columns=["id"]).column("id").to_pylist()
+    }

@@ -14,7 +14,9 @@ import jinja2
 
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.PackageLoader("training", "templates"), autoescape=True, undefined=jinja2.StrictUndefined)
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("training", "templates"), autoescape=True, undefined=jinja2.StrictUndefined
+    )
 
 
 def render(template: str, **context) -> str:
@@ -27,7 +29,9 @@ def marked_segments(text: str, spans: list[dict], status=None) -> list[dict]:
     segments, position = [], 0
     for span in sorted(spans, key=lambda s: s["start"]):
         segments.append({"text": text[position : span["start"]], "span": None})
-        segments.append({"text": text[span["start"] : span["end"]], "span": span, "status": status(span) if status else None})
+        segments.append(
+            {"text": text[span["start"] : span["end"]], "span": span, "status": status(span) if status else None}
+        )
         position = span["end"]
     segments.append({"text": text[position:], "span": None})
     return segments

@@ -47,32 +47,48 @@ def score_rows(report: dict) -> list[tuple[str, dict, dict]]:
 def _score_table(report: dict) -> list[str]:
     lines = ["| label | support | model P | model R | model F1 | rules F1 |", "|---|---|---|---|---|---|"]
     for label, m, r in score_rows(report):
-        lines.append(f"| {label} | {m['support']} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | {r['f1']:.3f} |")
+        lines.append(
+            f"| {label} | {m['support']} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | {r['f1']:.3f} |"
+        )
     return lines
 
 
 def report_markdown(report: dict) -> str:
     lines = [f"# Evaluation of `{report['model']}`", "", f"Documents: {', '.join(report['documents'])}", ""]
     if "folds" in report:
-        lines += ["## Cross-validation", "", "| fold | test documents | model micro F1 | rules micro F1 |", "|---|---|---|---|"]
-        lines += [f"| {f['fold']} | {', '.join(f['test'])} | {f['model_micro_f1']:.3f} | {f['rules_micro_f1']:.3f} |" for f in report["folds"]]
+        lines += [
+            "## Cross-validation",
+            "",
+            "| fold | test documents | model micro F1 | rules micro F1 |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {f['fold']} | {', '.join(f['test'])} | {f['model_micro_f1']:.3f} | {f['rules_micro_f1']:.3f} |"
+            for f in report["folds"]
+        ]
         lines += ["", "Mean ± standard deviation of per-fold F1:", "", "| label | model | rules |", "|---|---|---|"]
         for label, values in report["fold_summary"].items():
-            lines.append(f"| {label} | {values['model_mean']:.3f} ± {values['model_std']:.3f} | {values['rules_mean']:.3f} ± {values['rules_std']:.3f} |")
+            lines.append(
+                f"| {label} | {values['model_mean']:.3f} ± {values['model_std']:.3f} | {values['rules_mean']:.3f} ± {values['rules_std']:.3f} |"
+            )
         lines += ["", "## Pooled over all folds", ""]
     lines += ["Entity level, seqeval strict IOB2.", "", *_score_table(report), "", "## Error breakdown (model)", ""]
     lines += ["| label | " + " | ".join(CATEGORIES) + " |", "|---" * (len(CATEGORIES) + 1) + "|"]
     for label, counts in report["systems"]["model"]["breakdown"].items():
         lines.append(f"| {label} | " + " | ".join(str(counts[c]) for c in CATEGORIES) + " |")
-    lines += ["", "## Errors (model)", "", "| document | category | gold | predicted | context |", "|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Errors (model)",
+        "",
+        "| document | category | gold | predicted | context |",
+        "|---|---|---|---|---|",
+    ]
     for error in report["errors"]:
         gold = f"{error['gold']['text']} ({error['gold']['label']})" if error["gold"] else ""
         predicted = f"{error['predicted']['text']} ({error['predicted']['label']})" if error["predicted"] else ""
         context = error["context"].replace("\n", " ").replace("|", "\\|")
         lines.append(f"| {error['doc_id']} | {error['category']} | {gold} | {predicted} | {context} |")
     return "\n".join(lines) + "\n"
-
-
 
 
 def compare_table(reports: dict[str, dict]) -> list[list[str]]:
@@ -98,7 +114,11 @@ def report_html(report: dict) -> str:
     chart = []
     for index, label in enumerate((*report["labels"], "micro")):
         bars = [
-            {"y": 10 + index * 34 + offset * 14, "colour": colour, "f1": system[label]["f1"] if label == "micro" else system["per_label"][label]["f1"]}
+            {
+                "y": 10 + index * 34 + offset * 14,
+                "colour": colour,
+                "f1": system[label]["f1"] if label == "micro" else system["per_label"][label]["f1"],
+            }
             for offset, (system, colour) in enumerate(((model, "#1565c0"), (rules, "#9e9e9e")))
         ]
         chart.append({"label": label, "y": 10 + index * 34 + 18, "bars": bars})

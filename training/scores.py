@@ -11,7 +11,9 @@ from training.tags import char_tags
 
 def entity_scores(gold_tags: list[list[str]], predicted_tags: list[list[str]], labels: tuple[str, ...]) -> dict:
     """seqeval strict IOB2 scores: per label, micro and macro, with support."""
-    report = classification_report(gold_tags, predicted_tags, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
+    report = classification_report(
+        gold_tags, predicted_tags, mode="strict", scheme=IOB2, output_dict=True, zero_division=0
+    )
 
     def row(values: dict | None) -> dict:
         values = values or {"precision": 0.0, "recall": 0.0, "f1-score": 0.0, "support": 0}
@@ -29,7 +31,9 @@ def entity_scores(gold_tags: list[list[str]], predicted_tags: list[list[str]], l
     }
 
 
-def span_scores(gold: list[list[Span]], predicted: list[list[Span]], lengths: list[int], labels: tuple[str, ...]) -> dict:
+def span_scores(
+    gold: list[list[Span]], predicted: list[list[Span]], lengths: list[int], labels: tuple[str, ...]
+) -> dict:
     """`entity_scores` for span lists (per document), through BIO character tags."""
     return entity_scores(
         [char_tags(length, spans, "BIO") for length, spans in zip(lengths, gold)],

@@ -13,19 +13,19 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from training.display import quiet_libraries
 from training.errors import XiezuoError
-from training.tagging import check_output
 from training.infer import RUNTIMES, Entity, TaggedArticle, Tagger, window_size
 from training.modeling import trained_config
 from training.onnx_export import onnx_file
 from training.records import BadRecord, Record, open_writer, output_record, read_records
+from training.tagging import check_output
 
 CHUNK_BATCHES = 4  # batches of windows per chunk of articles: full batches, little held in memory
 
@@ -59,7 +59,9 @@ def chunks(items: Iterable[Item], max_chars: int) -> Iterator[list[Item]]:
         yield group
 
 
-Tagged = tuple[list[Entity], float]  # an article's entities and its share of unknown characters: all a worker sends back
+Tagged = tuple[
+    list[Entity], float
+]  # an article's entities and its share of unknown characters: all a worker sends back
 
 
 def _results(articles: list[TaggedArticle]) -> list[Tagged]:
@@ -123,7 +125,9 @@ def tag_stream_parallel(
                 group, result = pending.popleft()
                 yield from _assemble(group, result.result())
         except BrokenProcessPool:
-            raise XiezuoError("a tagging worker stopped (killed, or out of memory); rerun with --resume, fewer --workers or a smaller --batch-size") from None
+            raise XiezuoError(
+                "a tagging worker stopped (killed, or out of memory); rerun with --resume, fewer --workers or a smaller --batch-size"
+            ) from None
 
 
 def tag_corpus(

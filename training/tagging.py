@@ -11,10 +11,11 @@ from __future__ import annotations
 import glob
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from training.errors import XiezuoError
 from training.text import decode_article, read_article
@@ -96,7 +97,11 @@ class ArticleWriter:
 
         self.formats = formats
         self.format, self.stream, self.model_version = format_, stream, model_version
-        self.screen = Console(file=stream, soft_wrap=True, markup=False, emoji=False, highlight=False) if format_ is OutputFormat.pretty else None
+        self.screen = (
+            Console(file=stream, soft_wrap=True, markup=False, emoji=False, highlight=False)
+            if format_ is OutputFormat.pretty
+            else None
+        )
         self.collected: list[tuple[str, TaggedArticle]] = []
 
     def write(self, name: str, article: TaggedArticle) -> None:
@@ -114,7 +119,9 @@ class ArticleWriter:
             items = [self.formats.article_json(name, article) for name, article in self.collected]
             self.stream.write(json.dumps(items, ensure_ascii=False, indent=2) + "\n")
         elif self.format is OutputFormat.label_studio:
-            tasks = [self.formats.as_label_studio(name, article, self.model_version) for name, article in self.collected]
+            tasks = [
+                self.formats.as_label_studio(name, article, self.model_version) for name, article in self.collected
+            ]
             self.stream.write(json.dumps(tasks, ensure_ascii=False, indent=2) + "\n")
         elif self.format is OutputFormat.html:
             self.stream.write(self.formats.as_html(self.collected))
@@ -130,7 +137,11 @@ class TagSummary:
 
 
 def tag_inputs(
-    tagger: Tagger, inputs: list[str], writer: ArticleWriter, report: Callable[[str, str], None], advance: Callable[[], None]
+    tagger: Tagger,
+    inputs: list[str],
+    writer: ArticleWriter,
+    report: Callable[[str, str], None],
+    advance: Callable[[], None],
 ) -> TagSummary:
     """Tag every input into `writer`, in order; `report(line, kind)` hears each failure ("error") or warning.
 

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 
@@ -150,7 +150,7 @@ def normalise(raw: str) -> NormalisedText:
     return NormalisedText(text=text, raw_offsets=offsets, raw_length=len(raw))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _t2s():  # OpenCC's converter loads its dictionaries once.
     import opencc
 
@@ -183,7 +183,7 @@ def decode_article(data: bytes, name: str) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise XiezuoError(f"{name}: not UTF-8 (byte {error.start}: {data[error.start:error.start + 1]!r})") from None
+        raise XiezuoError(f"{name}: not UTF-8 (byte {error.start}: {data[error.start : error.start + 1]!r})") from None
     if "\x00" in text:
         raise XiezuoError(f"{name}: looks binary (NUL at character {text.index(chr(0))})")
     return text

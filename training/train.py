@@ -61,18 +61,28 @@ def check_resumable(path: Path, inputs: dict) -> None:
     """Refuse `--resume` when the config or the annotations changed since the run started:
     the checkpoint's vocabulary, labels and schedule belong to the old ones."""
     if not path.is_file():
-        raise XiezuoError(f"--resume: {path} is missing, so the run's starting config is unknown; start afresh without --resume")
+        raise XiezuoError(
+            f"--resume: {path} is missing, so the run's starting config is unknown; start afresh without --resume"
+        )
     started = json.loads(path.read_text(encoding="utf-8"))
     changed = [f"{key} ({old!r} → {new!r})" for key, old, new in _differences(started["config"], inputs["config"])]
     if changed:
-        raise XiezuoError(f"--resume: the config changed since the run started: {', '.join(changed)}; undo that or start afresh without --resume")
+        raise XiezuoError(
+            f"--resume: the config changed since the run started: {', '.join(changed)}; undo that or start afresh without --resume"
+        )
     if started["annotations"] != inputs["annotations"]:
-        raise XiezuoError("--resume: the training or dev annotations changed since the run started; start afresh without --resume")
+        raise XiezuoError(
+            "--resume: the training or dev annotations changed since the run started; start afresh without --resume"
+        )
 
 
 def _differences(old: object, new: object, prefix: str = "") -> list[tuple[str, object, object]]:
     if isinstance(old, dict) and isinstance(new, dict):
-        return [item for key in dict.fromkeys([*old, *new]) for item in _differences(old.get(key), new.get(key), f"{prefix}{key}.")]
+        return [
+            item
+            for key in dict.fromkeys([*old, *new])
+            for item in _differences(old.get(key), new.get(key), f"{prefix}{key}.")
+        ]
     return [] if old == new else [(prefix.rstrip("."), old, new)]
 
 
@@ -147,10 +157,10 @@ Chinese named-entity tagger for East–West cooperation news (REGION, ORG, PERSO
 AMOUNT, DATE), fine-tuned by xiezuo-ner from {source}.
 One token per character; tags {config.data.tagging_scheme}; CRF: {config.model.crf}; lexicon features: {config.model.lexicon}.
 
-Trained on {', '.join(config.data.split.train)} of {', '.join(map(str, config.data.annotations))};
-dev {', '.join(config.data.split.dev) or '(none)'}; {metadata.get('train_runtime_s', '?')} s of training.
-Training data hash `{metadata['training_data_hash']}`, commit `{metadata['git_commit']}`.
-Rebuild it from the project root with `xiezuo-ner train --config {config.output_dir / config.run_name / 'training_config.yaml'}`
+Trained on {", ".join(config.data.split.train)} of {", ".join(map(str, config.data.annotations))};
+dev {", ".join(config.data.split.dev) or "(none)"}; {metadata.get("train_runtime_s", "?")} s of training.
+Training data hash `{metadata["training_data_hash"]}`, commit `{metadata["git_commit"]}`.
+Rebuild it from the project root with `xiezuo-ner train --config {config.output_dir / config.run_name / "training_config.yaml"}`
 (the resolved config of this run).
 
 ## Dev metrics (entity level, seqeval strict IOB2)
@@ -159,7 +169,7 @@ Rebuild it from the project root with `xiezuo-ner train --config {config.output_
 |---|---|---|---|---|
 {rows}
 
-Micro F1: {metrics['micro']['f1']:.3f}.
+Micro F1: {metrics["micro"]["f1"]:.3f}.
 
 ## Use
 
@@ -176,15 +186,19 @@ See `training_config.yaml` for every setting of the run.
 
 def _pipeline_note(config: Config) -> str:
     """Why `transformers.pipeline` is not the way to run this model: it loads the folder, but its answers are not the model's."""
-    reasons = ["it skips the project's normalisation (scraper noise, Traditional characters read through a Simplified view)"]
+    reasons = [
+        "it skips the project's normalisation (scraper noise, Traditional characters read through a Simplified view)"
+    ]
     if config.data.tagging_scheme == "BIOES":
         reasons.append("it groups tags as BIO while this model speaks BIOES")
     if config.model.crf:
         reasons.append("it drops the CRF layer")
     if config.model.lexicon:
-        reasons.append("it cannot give the dictionary-word flags the model reads beside each character (training/lexicon.py)")
+        reasons.append(
+            "it cannot give the dictionary-word flags the model reads beside each character (training/lexicon.py)"
+        )
     return (
-        "Use the `Tagger`, not `transformers.pipeline(\"token-classification\")`: the pipeline loads this folder,\n"
+        'Use the `Tagger`, not `transformers.pipeline("token-classification")`: the pipeline loads this folder,\n'
         f"but its entities are not this model's: {'; '.join(reasons)}."
     )
 
@@ -246,7 +260,9 @@ def training_arguments(config: Config, checkpoints: Path, has_dev: bool) -> Trai
     )
 
 
-def train(config: Config, resume: bool = False, callbacks: list[TrainerCallback] | None = None, progress: bool = True) -> Path:
+def train(
+    config: Config, resume: bool = False, callbacks: list[TrainerCallback] | None = None, progress: bool = True
+) -> Path:
     """Train `config` and return the finished model folder.
 
     A run that fails before its first checkpoint leaves nothing behind; one that fails later
@@ -288,7 +304,9 @@ def _train(config: Config, resume: bool, callbacks: list[TrainerCallback] | None
         (work / RUN_INPUTS).write_text(json.dumps(inputs, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     scheme = config.data.tagging_scheme
     labels = tag_names(scheme, folder_label_names)
-    model_train_docs = train_docs + augment(train_docs, config.data.augmentation_copies, config.seed, config.data.word_swap_rate)
+    model_train_docs = train_docs + augment(
+        train_docs, config.data.augmentation_copies, config.seed, config.data.word_swap_rate
+    )
     corpus = [simplified_view(document.text) for document in model_train_docs]  # never dev or test characters
     # Other torchrun processes build their identical vocabulary aside, away from the main one's folder.
     tokenizer, model = build_model(config.model, labels, corpus, work if main_process else Path(tempfile.mkdtemp()))
@@ -299,7 +317,9 @@ def _train(config: Config, resume: bool, callbacks: list[TrainerCallback] | None
     vocab = CharVocab(tokenizer)
     window_settings = (labels, scheme, config.data.max_length, config.data.window_overlap, lexicon)
     train_set = build_dataset(model_train_docs, vocab, *window_settings).remove_columns(["doc_id", "char_start"])
-    dev_set = build_dataset(dev_docs, vocab, *window_settings).remove_columns(["doc_id", "char_start"]) if dev_docs else None
+    dev_set = (
+        build_dataset(dev_docs, vocab, *window_settings).remove_columns(["doc_id", "char_start"]) if dev_docs else None
+    )
 
     args = training_arguments(config, checkpoints, has_dev=dev_set is not None)
     args.disable_tqdm = not progress
@@ -311,7 +331,8 @@ def _train(config: Config, resume: bool, callbacks: list[TrainerCallback] | None
         data_collator=CharCollator(tokenizer, label_pad_token_id=IGNORE_INDEX),
         compute_metrics=window_f1(scheme, model.config.id2label) if dev_set is not None else None,
         preprocess_logits_for_metrics=crf_logits_to_tags(model) if config.model.crf else None,
-        callbacks=([EarlyStoppingCallback(config.training.early_stopping_patience)] if dev_set is not None else []) + (callbacks or []),
+        callbacks=([EarlyStoppingCallback(config.training.early_stopping_patience)] if dev_set is not None else [])
+        + (callbacks or []),
     )
     trainer.train(resume_from_checkpoint=last_checkpoint)
     if not trainer.is_world_process_zero():
@@ -326,7 +347,11 @@ def _train(config: Config, resume: bool, callbacks: list[TrainerCallback] | None
 
     from training.evaluate import evaluate_documents  # evaluation builds on a saved model
 
-    metrics = evaluate_documents(model_dir, dev_docs)["systems"]["model"] if dev_docs else {"per_label": {}, "micro": {"f1": float("nan")}}
+    metrics = (
+        evaluate_documents(model_dir, dev_docs)["systems"]["model"]
+        if dev_docs
+        else {"per_label": {}, "micro": {"f1": float("nan")}}
+    )
     metadata = run_metadata(config, train_docs + dev_docs, vocab, commit)
     metadata["train_runtime_s"] = round(trainer.state.log_history[-1].get("train_runtime", float("nan")), 1)
     metadata["global_step"] = trainer.state.global_step

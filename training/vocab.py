@@ -39,7 +39,9 @@ def write_char_vocab(texts: list[str], path: Path) -> None:
     """
     ascii_printable = [chr(code) for code in range(0x21, 0x7F)]
     characters = set(ascii_printable) | set(common_cjk_characters())
-    characters |= {char for text in texts for char in text if not (char.isspace() or unicodedata.category(char).startswith("C"))}
+    characters |= {
+        char for text in texts for char in text if not (char.isspace() or unicodedata.category(char).startswith("C"))
+    }
     pieces = [f"##{char}" for char in ascii_printable if char.isalnum()]
     path.write_text("\n".join(SPECIAL_TOKENS + sorted(characters) + pieces) + "\n", encoding="utf-8")
 
