@@ -10,7 +10,10 @@ from training.annotations import (
     Span,
     check_document,
     is_edge_char,
+    is_natural_feature,
     load_task_file,
+    load_tasks,
+    span_rule_problem,
     task_files,
     trim_edges,
 )
@@ -120,3 +123,84 @@ def test_gold_folder_label_config_is_the_packaged_project_config():
     from training.labels import PROJECT_LABEL_CONFIG
 
     assert (PROJECT / "annotations" / "label_config.xml").read_bytes() == PROJECT_LABEL_CONFIG.read_bytes()
+
+
+def _problems_of(label: str, text: str) -> list[str]:
+    """The check's problems for one span covering the whole of `text`."""
+    return check_document(Document("d", text, [Span(0, len(text), label, text)]))
+
+
+@pytest.mark.parametrize(
+    "label, bad, good",
+    [
+        ("DATE", "2016年以来", "2016年"),
+        ("DATE", "2016年以來", "二〇一六年"),  # Traditional gold is held to the same rule
+        ("DATE", "2024年起", "2024年度"),
+        ("DATE", "2023年至今", "2023年6月30日至7月1日"),
+        ("DATE", "2020年前后", "2020年底"),
+        ("AMOUNT", "超1000万元", "1000万元"),
+        ("AMOUNT", "约50万元", "50余万元"),
+        ("AMOUNT", "近20亿元", "20多亿元"),
+        ("AMOUNT", "达6411.38萬元", "6411.38萬元"),
+        ("AMOUNT", "逾3亿元", "3亿元"),
+        ("AMOUNT", "共960万元", "960万元"),
+        ("AMOUNT", "累計1033.98萬元", "1033.98萬元"),
+        ("AMOUNT", "5000元以上", "5000元"),
+        ("AMOUNT", "3000元以下", "3000多元"),
+        ("AMOUNT", "200万元左右", "200万元"),
+        ("ORG", "市委", "林芝市委"),
+        ("ORG", "縣委", "三都县县委"),
+        ("ORG", "中央", "党中央"),
+        ("ORG", "代表团", "无锡市党政代表团"),
+        ("ORG", "考察团", "溧阳考察团"),
+        ("ORG", "县政府", "紫云自治县人民政府"),
+        ("ORG", "工作队", "粤黔协作工作队"),
+        ("REGION", "乌蒙山区", "北京市石景山区"),
+        ("REGION", "澜沧江", "澜沧县"),
+        ("REGION", "雅鲁藏布江", "黑龙江"),
+        ("REGION", "南迦巴瓦峰", "怒江"),
+        ("REGION", "青藏高原", "怒江州"),
+        ("REGION", "梵净山", "巫山"),
+        ("REGION", "尼洋河", "镇江"),
+        ("REGION", "长江", "浙江"),
+        ("REGION", "金沙江", "雷山县西江"),
+        ("REGION", "滇池", "深圳坪山"),
+    ],
+)
+def test_each_spec_span_rule_flags_the_bad_span_and_passes_the_good_one(label, bad, good):
+    assert span_rule_problem(label, bad) is not None
+    assert len(_problems_of(label, bad)) == 1
+    assert span_rule_problem(label, good) is None
+    assert _problems_of(label, good) == []
+
+
+@pytest.mark.parametrize("text", ["“黔货出山”", "《中国乡村振兴》", "(集团)", "「鵬城」"])
+def test_quotes_and_brackets_at_the_edge_are_flagged(text):
+    assert "quotes and brackets stay outside" in span_rule_problem("ORG", text)
+    assert span_rule_problem("ORG", text[1:-1]) is None
+
+
+def test_a_rule_belongs_to_its_label_only():
+    """约 may start an ORG (约翰内斯堡大学), 共 a REGION (共和县); a feature word may sit in an ORG."""
+    assert span_rule_problem("ORG", "约翰内斯堡大学") is None
+    assert span_rule_problem("REGION", "共和县") is None
+    assert span_rule_problem("ORG", "乌蒙山区") is None
+    assert span_rule_problem("PERSON", "中央") is None
+
+
+def test_natural_features_are_recognised_in_traditional_script_and_divisions_are_not():
+    assert is_natural_feature("烏蒙山區") and is_natural_feature("瀾滄江")
+    assert not is_natural_feature("黑龍江") and not is_natural_feature("青島市嶗山區")
+
+
+def test_the_span_rules_are_off_for_public_datasets():
+    """`edges=False` (public datasets, training loads) keeps their own conventions."""
+    document = Document("d", "2016年以来", [Span(0, 7, "DATE", "2016年以来")])
+    assert check_document(document, edges=False) == []
+    assert check_document(document) != []
+
+
+def test_every_gold_and_corpus_span_passes_the_spec_rules():
+    paths = task_files(PROJECT / "annotations") + task_files(PROJECT / "annotations" / "corpus")
+    problems = [problem for path in paths for document in load_tasks(path) for problem in check_document(document)]
+    assert problems == []

@@ -24,7 +24,7 @@ from pathlib import Path
 from training.errors import XiezuoError
 from training.files import atomic_write_text
 from training.labels import LABEL_CONFIG, LABELS, labels_from_xml
-from training.text import normalise, read_article
+from training.text import normalise, read_article, simplified_view
 
 FROM_NAME, TO_NAME = "label", "text"  # the tag names in label_config.xml
 
@@ -45,6 +45,158 @@ def trim_edges(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and is_edge_char(text[end - 1]):
         end -= 1
     return start, end
+
+
+# The spec's mechanical span rules (annotations/GUIDELINES.md, "What the check rejects"), on the
+# simplified view of a span's text so Traditional gold (以來, 約, 縣委) is held to the same rules.
+DATE_TRAILERS = ("以来", "起", "至今", "前后")  # outside a DATE: 2016年 | 以来
+AMOUNT_LEADERS = ("超", "约", "近", "达", "逾", "共", "累计")  # outside an AMOUNT: 达 | 6411.38万元
+AMOUNT_TRAILERS = ("以上", "以下", "左右")
+# Bodies named only generically (spec: 市委, 州委, 省委, 中央 are generic; a bare 代表团 is not an ORG).
+GENERIC_ORGS = frozenset(
+    {
+        "中央",
+        "党委",
+        "市委",
+        "县委",
+        "省委",
+        "州委",
+        "区委",
+        "旗委",
+        "盟委",
+        "镇党委",
+        "乡党委",
+        "政协",
+        "人大",
+        "人大常委会",
+        "代表团",
+        "访问团",
+        "考察团",
+        "采访团",
+        "交流团",
+        "调研组",
+        "考察组",
+        "慰问团",
+        "工作队",
+        "工作组",
+        "医疗队",
+        "指挥部",
+        "政府",
+        "人民政府",
+        "省政府",
+        "市政府",
+        "县政府",
+        "区政府",
+        "州政府",
+        "镇政府",
+        "乡政府",
+        "省人民政府",
+        "市人民政府",
+        "县人民政府",
+        "区人民政府",
+        "州人民政府",
+        "镇人民政府",
+        "乡人民政府",
+        "县人民医院",
+        "区教育局",
+        "县教育局",
+        "市教育局",
+        "省委组织部",
+        "市委组织部",
+        "县委组织部",
+        "区委组织部",
+    }
+)
+# Natural features (spec: never REGION). A suffix only counts after any leading chain of division names is
+# set aside and when no division name ends the span, so 黑龙江, 镇江, 怒江, 深圳市南山区 and 深圳坪山 pass.
+FEATURE_SUFFIXES = (
+    "山脉",
+    "高原",
+    "峡谷",
+    "盆地",
+    "草原",
+    "沙漠",
+    "雪山",
+    "冰川",
+    "河谷",
+    "流域",
+    "水库",
+    "湿地",
+    "两岸",
+    "江畔",
+    "河畔",
+    "湖畔",
+    "山麓",
+)
+FEATURE_CHARS = ("江", "河", "湖", "山", "峰", "岭")
+FEATURE_NAMES = frozenset(
+    {
+        "长江",
+        "黄河",
+        "珠江",
+        "乌蒙山",
+        "六盘山",
+        "秦岭",
+        "太行山",
+        "大别山",
+        "武陵山",
+        "昆仑山",
+        "祁连山",
+        "贺兰山",
+        "洱海",
+        "滇池",
+        "太湖",
+    }
+)
+ADMIN_CHARS = "省市县区州盟旗镇乡村街道社"
+
+
+def _division_names() -> frozenset[str]:
+    from training.baseline import region_names  # cpca's table and its short forms; imported here (baseline imports us)
+
+    return frozenset(region_names())
+
+
+def is_natural_feature(text: str) -> bool:
+    """Whether a REGION's text is plainly a natural feature (乌蒙山区, 澜沧江, 青藏高原), never a division name.
+
+    Conservative by design: a span that is or ends with a division name or short form in cpca's table
+    (黑龙江, 镇江, 怒江, 巫山, 石景山区) passes, and so does a two-character rest after a chain of
+    divisions (西江 in 雷山县西江, a town's short form).
+    """
+    names = _division_names()
+    view = simplified_view(text)
+    if view in FEATURE_NAMES:
+        return True
+    while cut := max((i for i in range(2, len(view) + 1) if view[:i] in names), default=0):
+        view = view[cut:]  # 澜沧 | 江, 深圳 | 坪山
+    if not view or view in names or any(view[i:] in names for i in range(1, len(view) - 1)):
+        return False
+    if view.endswith("山区"):  # 乌蒙山区; a three-character ?山区 is a district (坪山区)
+        return len(view) >= 4
+    if view.endswith(FEATURE_SUFFIXES):
+        return True
+    if view.endswith(FEATURE_CHARS):  # 江 after a place (澜沧江), or a long name with no level in it (雅鲁藏布江)
+        return len(view) == 1 or (len(view) >= 3 and not any(char in ADMIN_CHARS for char in view[:-1]))
+    return False
+
+
+def span_rule_problem(label: str, text: str) -> str | None:
+    """What the spec's span rules find wrong with one span, or None: edges, then one rule per label."""
+    if is_edge_char(text[0]) or is_edge_char(text[-1]):
+        return "span starts or ends with whitespace or punctuation (quotes and brackets stay outside)"
+    view = simplified_view(text)
+    if label == "DATE" and view.endswith(DATE_TRAILERS):
+        return f"DATE ends with {next(w for w in DATE_TRAILERS if view.endswith(w))!r}, which stays outside the date"
+    if label == "AMOUNT" and view.startswith(AMOUNT_LEADERS):
+        return f"AMOUNT starts with {next(w for w in AMOUNT_LEADERS if view.startswith(w))!r}, which stays outside"
+    if label == "AMOUNT" and view.endswith(AMOUNT_TRAILERS):
+        return f"AMOUNT ends with {next(w for w in AMOUNT_TRAILERS if view.endswith(w))!r}, which stays outside"
+    if label == "ORG" and view in GENERIC_ORGS:
+        return "ORG is only a generic body; tag it with its place (天河区委) or not at all"
+    if label == "REGION" and is_natural_feature(text):
+        return "REGION is a natural feature (river, lake, mountain, plateau…), which is never a REGION"
+    return None
 
 
 @dataclass(frozen=True, order=True)
@@ -244,8 +396,9 @@ def check_document(
 ) -> list[str]:
     """Every problem with a document's spans, one line each: file, task, offsets, what is wrong.
 
-    `edges` adds the project spec's rule that a span neither starts nor ends with whitespace
-    or punctuation; public datasets keep their own conventions (CLUENER's 《》 inside spans).
+    `edges` adds the project spec's span rules (`span_rule_problem`): no whitespace or punctuation at
+    either end, nothing outside a DATE or AMOUNT inside it (以来, 超, 以上), no generic ORG, no natural
+    feature as REGION; public datasets keep their own conventions (CLUENER's 《》 inside spans).
     `where` names the document in the messages when it has no task file (the corpus's file and line).
     """
     where = where or f"{document.path or '<task>'}: task {document.doc_id}"
@@ -261,8 +414,8 @@ def check_document(
             continue
         if text[span.start : span.end] != span.text:
             problems.append(f"{at}: text differs from the slice {text[span.start : span.end]!r}")
-        elif edges and (is_edge_char(span.text[0]) or is_edge_char(span.text[-1])):
-            problems.append(f"{at}: span starts or ends with whitespace or punctuation")
+        elif edges and (rule := span_rule_problem(span.label, span.text)):
+            problems.append(f"{at}: {rule}")
         if previous is not None and span.start < previous.end:
             problems.append(f"{at}: overlaps [{previous.start}, {previous.end}) {previous.text!r}")
         previous = span
