@@ -204,3 +204,9 @@ def test_every_gold_and_corpus_span_passes_the_spec_rules():
     paths = task_files(PROJECT / "annotations") + task_files(PROJECT / "annotations" / "corpus")
     problems = [problem for path in paths for document in load_tasks(path) for problem in check_document(document)]
     assert problems == []
+
+
+def test_a_one_character_short_form_is_never_a_natural_feature():
+    """湖 for 湖州 in 湖广协作, 江 for 江苏 in 江浙: a lone character stands for a place, not a lake or river."""
+    assert not is_natural_feature("湖") and not is_natural_feature("江")
+    assert is_natural_feature("澜沧江")

@@ -164,6 +164,8 @@ def is_natural_feature(text: str) -> bool:
     (黑龙江, 镇江, 怒江, 巫山, 石景山区) passes, and so does a two-character rest after a chain of
     divisions (西江 in 雷山县西江, a town's short form).
     """
+    if len(text) == 1:  # a one-character short form (湖 for 湖州 in 湖广协作) is never a feature on its own
+        return False
     names = _division_names()
     view = simplified_view(text)
     if view in FEATURE_NAMES:
