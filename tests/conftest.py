@@ -100,6 +100,7 @@ def tiny_config_dict(annotations: Path, output_dir: Path, **training) -> dict:
             "warmup_ratio": 0.1,
             "eval_steps": 25,
             "early_stopping_patience": 100,
+            "average_last": 0,
             "bf16": False,
         }
         | training,

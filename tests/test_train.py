@@ -3,7 +3,7 @@ import json
 import pytest
 import torch
 from safetensors.torch import load_file
-from transformers import pipeline
+from transformers import TrainerCallback, pipeline
 
 from tests.conftest import tiny_config_dict
 from training.config import config_from_dict
@@ -169,3 +169,21 @@ def test_pretraining_reads_raw_articles_and_task_files(synthetic_annotations, tm
     (tmp_path / "a.txt").write_text("廣 州市白云區,,對口幫扶", encoding="utf-8")
     texts = article_texts([tmp_path / "a.txt", synthetic_annotations / "doc0.json"])
     assert texts == ["广州市白云区,对口帮扶", load_documents(synthetic_annotations)[0].text]
+
+
+def test_average_last_saves_the_mean_of_the_last_evaluations(synthetic_annotations, tmp_path):
+    """`training.average_last: 3` writes the mean of the weights seen at the last three evaluations."""
+    seen = []
+
+    class Capture(TrainerCallback):
+        def on_evaluate(self, args, state, control, model=None, **kwargs):
+            seen.append({name: value.detach().clone() for name, value in model.state_dict().items()})
+
+    tree = tiny_config_dict(synthetic_annotations, tmp_path, epochs=2, eval_steps=2)
+    tree["training"]["average_last"] = 3
+    saved = load_file(train(config_from_dict(tree, "avg"), callbacks=[Capture()], progress=False) / "model.safetensors")
+    assert len(seen) > 3
+    name = next(name for name in saved if name.endswith("classifier.weight"))
+    expected = torch.stack([weights[name] for weights in seen[-3:]]).mean(0)
+    assert torch.allclose(saved[name], expected, atol=1e-6)
+    assert not torch.allclose(saved[name], seen[-1][name])  # not simply the last (or the best) evaluation

@@ -106,6 +106,7 @@ class TrainingConfig(Strict):
     warmup_ratio: float = Field(ge=0, lt=1)  # fraction of all steps spent warming up
     eval_steps: int = Field(ge=1)  # evaluate on dev and save a checkpoint every this many steps
     early_stopping_patience: int = Field(ge=1)  # evaluations without a better dev F1 before stopping
+    average_last: int = Field(ge=0)  # save the mean weights of the last N evaluations; 0: the best checkpoint
     bf16: Literal["auto", True, False]  # auto: on when a GPU supports it
 
 

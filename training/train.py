@@ -17,6 +17,7 @@ import platform
 import shutil
 import subprocess
 import tempfile
+from collections import deque
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -228,6 +229,29 @@ class StopAfterStep(TrainerCallback):
             raise KeyboardInterrupt(f"stopped after step {state.global_step}")
 
 
+class WeightAverage(TrainerCallback):
+    """Keeps the weights of the last `count` evaluations, so the saved model can be their mean.
+
+    The best checkpoint by dev F1 is one draw among many near-equal ones, and which one wins
+    changes with the seed; the mean of the last few is a flatter, steadier point. Kept in memory
+    (a few MB each for the offline model), so a resumed run averages what it saw after resuming.
+    """
+
+    def __init__(self, count: int):
+        self.kept: deque[dict[str, torch.Tensor]] = deque(maxlen=count)
+
+    def on_evaluate(self, args, state, control, model=None, **kwargs):
+        self.kept.append({name: value.detach().to("cpu", copy=True) for name, value in model.state_dict().items()})
+
+    def mean(self) -> dict[str, torch.Tensor]:
+        """The mean of the kept weights (integer buffers, equal in every copy, are taken as they are)."""
+        last = self.kept[-1]
+        return {
+            name: torch.stack([kept[name] for kept in self.kept]).mean(0) if value.is_floating_point() else value
+            for name, value in last.items()
+        }
+
+
 def training_arguments(config: Config, checkpoints: Path, has_dev: bool) -> TrainingArguments:
     training = config.training
     on_gpu = torch.cuda.is_available()
@@ -323,6 +347,7 @@ def _train(config: Config, resume: bool, callbacks: list[TrainerCallback] | None
 
     args = training_arguments(config, checkpoints, has_dev=dev_set is not None)
     args.disable_tqdm = not progress
+    average = WeightAverage(config.training.average_last) if config.training.average_last and dev_set else None
     trainer = Trainer(
         model=model,
         args=args,
@@ -332,6 +357,7 @@ def _train(config: Config, resume: bool, callbacks: list[TrainerCallback] | None
         compute_metrics=window_f1(scheme, model.config.id2label) if dev_set is not None else None,
         preprocess_logits_for_metrics=crf_logits_to_tags(model) if config.model.crf else None,
         callbacks=([EarlyStoppingCallback(config.training.early_stopping_patience)] if dev_set is not None else [])
+        + ([average] if average else [])
         + (callbacks or []),
     )
     trainer.train(resume_from_checkpoint=last_checkpoint)
@@ -339,7 +365,9 @@ def _train(config: Config, resume: bool, callbacks: list[TrainerCallback] | None
         return final
 
     model_dir = work / "model"
-    trainer.save_model(str(model_dir))  # the best checkpoint's weights (load_best_model_at_end)
+    if average and average.kept:
+        trainer.model.load_state_dict(average.mean())
+    trainer.save_model(str(model_dir))  # the averaged weights, or the best checkpoint's (load_best_model_at_end)
     (model_dir / "training_args.bin").unlink(missing_ok=True)  # a pickle; training_config.yaml says the same, safely
     tokenizer.save_pretrained(str(model_dir))
     if (work / "vocab.txt").is_file():  # the generated character vocabulary, in BERT's format
