@@ -450,7 +450,7 @@ def tag(
         _tag_corpus(paths, model, format_.value, out, batch_size, workers, resume, engine, runtime.value)
         return
     out = Path(out) if out is not None else None
-    from training.infer import Tagger
+    from training.taggers import load_tagger
     from training.tagging import ArticleWriter, check_output, expand_inputs, tag_inputs
 
     inputs = expand_inputs(paths)
@@ -458,7 +458,7 @@ def tag(
         raise XiezuoError(f"no input files in {' '.join(paths)}")
     if out is not None:
         check_output(out, inputs)
-    tagger = Tagger.from_pretrained(model, batch_size=batch_size, runtime=runtime.value)
+    tagger = load_tagger(model, runtime.value, batch_size=batch_size)
     started = time.perf_counter()
     progress = Progress(
         TextColumn("tagging"),

@@ -10,6 +10,7 @@ config.json is read and checked here, without loading torch or transformers.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import struct
 from pathlib import Path
@@ -99,3 +100,15 @@ def safetensors_names(path: Path) -> list[str] | None:
     except (OSError, struct.error, UnicodeDecodeError, json.JSONDecodeError):
         return None
     return [name for name in header if name != "__metadata__"] if isinstance(header, dict) else None
+
+
+def weights_digest(folder: Path) -> str:
+    """sha256 of the folder's weights: what an ONNX export records and its runtime checks."""
+    digest = hashlib.sha256()
+    try:
+        with (folder / WEIGHTS).open("rb") as stream:
+            while block := stream.read(1 << 20):
+                digest.update(block)
+    except OSError as error:
+        raise XiezuoError(f"{folder / WEIGHTS}: cannot read the weights ({error.strerror})") from None
+    return digest.hexdigest()
