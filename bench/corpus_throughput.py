@@ -92,19 +92,22 @@ def build_corpus(path: Path, short: int, long: int, long_mb: float) -> tuple[int
 
 def run_config(config: str, corpus: Path, model: Path, batch_size: int, scratch: Path) -> dict:
     """One configuration, in this process; timing as the module docstring says."""
-    import torch
-
-    from training.infer import Tagger, pad_batch
     from training.records import JsonlWriter, output_record, read_records
     from training.stream import tag_corpus, tag_stream
+    from training.taggers import load_tagger
     from training.text import normalise
 
     threads = 2 if config == "torch-2t" else 1
-    torch.set_num_threads(threads)
     device = "cuda" if config.startswith("gpu") else "cpu"
     out = scratch / f"{config}.out"
     memory = PeakRss()
     started = time.perf_counter()
+    if not config.startswith(("onnx", "lac")):  # the ONNX runtime and LAC run without torch
+        import torch
+
+        from training.infer import Tagger, pad_batch
+
+        torch.set_num_threads(threads)
     if config in ("bare", "gpu-bare"):
         tagger = Tagger.from_pretrained(model, batch_size=batch_size, device=device)
         texts = (normalise(item.text).text for item in read_records([str(corpus)]))
@@ -117,7 +120,7 @@ def run_config(config: str, corpus: Path, model: Path, batch_size: int, scratch:
             torch.cuda.synchronize()
     elif config in ("torch", "onnx", "onnx-int8", "torch-2t", "gpu-torch"):
         runtime = config if config.startswith("onnx") else "torch"
-        tagger = Tagger.from_pretrained(model, batch_size=batch_size, device=device, runtime=runtime)
+        tagger = load_tagger(model, runtime, batch_size=batch_size, device=device, threads=threads)
         started = time.perf_counter()
         writer = JsonlWriter(out, append=False)
         for record, article in tag_stream(tagger, read_records([str(corpus)])):

@@ -310,16 +310,19 @@ def evaluate(
     split: Annotated[Split, typer.Option(help="The split of the model's training config to score on.")] = Split.test,
     data: Annotated[list[Path], typer.Option(help="Annotation files to evaluate on instead of a split.")] = [],
     out: Annotated[Path | None, typer.Option(help="Report folder (default: <model>/<split>-report).")] = None,
+    runtime: Annotated[
+        Runtime, typer.Option(help="torch, or ONNX Runtime after `xiezuo-ner export --onnx [--int8]`.")
+    ] = Runtime.torch,
 ) -> None:
     """Score a model against gold annotations: report.json, report.md and report.html.
 
-    Example: `xiezuo-ner evaluate --model models/xiezuo-small --split dev`
+    Example: `xiezuo-ner evaluate --model models/xiezuo-small --split dev --runtime onnx-int8`
     """
     from training.evaluate import documents_to_score, evaluate_documents
     from training.report import write_report
 
     documents = documents_to_score(model, split.value, data)
-    report = evaluate_documents(model, documents)
+    report = evaluate_documents(model, documents, runtime.value)
     paths = write_report(report, out or model / f"{'data' if data else split.value}-report")
     _print_scores(report)
     console.print(plain("wrote " + ", ".join(map(str, paths))), soft_wrap=True)
