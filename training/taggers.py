@@ -26,10 +26,15 @@ def check_runtime(model: Path, runtime: str) -> dict:
 
 
 def load_tagger(
-    model: Path, runtime: str = "torch", batch_size: int = 128, device: str | None = None, threads: int | None = None
+    model: str | Path,
+    runtime: str = "torch",
+    batch_size: int = 128,
+    device: str | None = None,
+    threads: int | None = None,
 ) -> WindowTagger:
     """A tagger with `tag_batch`, `__call__` and `predict_normalised` for the model folder, on `runtime`.
     `threads`: CPU threads of this process (torch's default, or OMP_NUM_THREADS, when None)."""
+    model = Path(model)
     if runtime != "torch":
         return OnnxTagger.from_pretrained(model, runtime, batch_size=batch_size, threads=threads)
     import torch
