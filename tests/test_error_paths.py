@@ -581,3 +581,18 @@ def test_corpus_output_that_is_an_input_is_refused_and_the_input_kept(tmp_path):
         f"error: --out {corpus}: is also an input; writing it would destroy the articles"
     ]
     assert corpus.read_bytes() == before
+
+
+def test_a_password_in_a_url_is_never_echoed(monkeypatch):
+    """LABEL_STUDIO_URL=http://user:password@host is echoed in the error line with the password as ***."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("LABEL_STUDIO_URL", f"http://annotator:pa55-w0rd@127.0.0.1:{port}")
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "key-0123456789")
+    result = runner.invoke(app, ["ls", "pull"])
+    assert result.exit_code == 1 and "pa55-w0rd" not in result.output
+    [line] = error_lines(result.output)
+    assert f"http://annotator:***@127.0.0.1:{port}" in line

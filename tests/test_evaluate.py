@@ -154,3 +154,19 @@ def test_html_report_renders_with_entity_marks(tiny_model, tmp_path):
         timeout=120,
     )
     assert screenshot.stat().st_size > 10_000  # a real rendered page, not a blank one
+
+
+def test_a_predicted_label_outside_the_scored_labels_still_renders(tmp_path):
+    """A model can predict a label the scored set (and the gold) lacks: the page marks it, scores stay on the set."""
+    from training.annotations import Document
+    from training.evaluate import build_report
+    from training.report import write_report
+
+    text = "记者罗建国从平塘县人民医院获悉。"
+    gold = Document("d1", text, [Span(2, 5, "PERSON", "罗建国")])
+    predicted = [Span(2, 5, "PERSON", "罗建国"), Span(6, 13, "HOSPITAL", "平塘县人民医院")]
+    report = build_report([gold], [predicted], "model", ("PERSON",))
+    write_report(report, tmp_path)
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert 'data-label="HOSPITAL"' in page and 'data-label="PERSON"' in page
+    assert report["systems"]["model"]["per_label"]["PERSON"]["f1"] == 1.0

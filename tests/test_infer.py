@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 
 from training.annotations import LABELS
 from training.cli import app
-from training.dataset import windows
 from training.infer import Tagger
 from training.tags import tag_names
 from training.vocab import write_char_vocab
+from training.windows import windows
 
 runner = CliRunner()
 PROJECT = Path(__file__).resolve().parent.parent

@@ -21,9 +21,10 @@ from typer.testing import CliRunner
 
 from training.annotations import LABELS, folder_labels, load_documents
 from training.cli import app
-from training.dataset import IGNORE_INDEX, document_examples
+from training.dataset import document_examples
 from training.tags import spans_from_tags, tag_names
 from training.vocab import CharVocab
+from training.windows import IGNORE_INDEX
 
 PROJECT = Path(__file__).resolve().parent.parent
 LABEL_STUDIO = Path(os.environ.get("LABEL_STUDIO_BIN", PROJECT / ".venv-labelstudio" / "bin" / "label-studio"))
@@ -76,7 +77,7 @@ def label_studio(tmp_path_factory):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180  # the first start runs the database migrations
+        deadline = time.monotonic() + 420  # the first start runs the database migrations (minutes on a busy machine)
         while not healthy(url):
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"Label Studio did not come up on {url}; see {data / 'server.log'}")
@@ -263,3 +264,26 @@ def test_wrong_key_and_unreachable_server_are_one_sentence(label_studio, monkeyp
     monkeypatch.setenv("LABEL_STUDIO_URL", f"http://127.0.0.1:{free_port()}")
     result = runner.invoke(app, ["ls", "pull"])
     assert result.exit_code == 1 and "cannot reach Label Studio" in result.output
+
+
+def test_pull_never_writes_outside_its_folder_whatever_the_doc_ids(ls_env, tmp_path):
+    """Whoever can import tasks controls data.doc_id: `../`, absolute paths, `/` and one id on two tasks
+    are problems named per task, and nothing is written anywhere (issue 25)."""
+    title = f"hostile ids {secrets.token_hex(3)}"
+    text = "记者罗建国从平塘县人民医院获悉。"
+    (tmp_path / "abs").mkdir()  # where `/abs/x` would land
+    folder = tmp_path / "a" / "b" / "annotations"
+    project = ls_env.projects.create(
+        title=title, label_config=(PROJECT / "annotations" / "label_config.xml").read_text()
+    )
+    ids = ["../../../x", f"{tmp_path}/abs/x", "a/b", "same", "same"]
+    ls_env.projects.import_tasks(id=project.id, request=[{"data": {"text": text, "doc_id": i}} for i in ids])
+    for task in ls_env.tasks.list(project=project.id, fields="all"):
+        ls_env.annotations.create(id=task.id, result=[labels_item(text, 2, 5, "PERSON")])
+    result = runner.invoke(app, ["ls", "pull", "--dir", str(folder), "--project", title])
+    assert result.exit_code == 1 and "talking to Label Studio failed" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 4 and "nothing merged" in result.output
+    assert sum("has a path separator" in line for line in errors) == 3
+    assert any("doc id 'same' is on 2 tasks" in line for line in errors)
+    assert sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*")) == ["abs"]

@@ -220,6 +220,26 @@ class Document:
     path: Path | None = None  # the task file it was read from
 
 
+DOC_ID_BYTES = 200  # a file name holds 255 bytes; the id becomes `<id>.json`
+
+
+def doc_id_problem(doc_id: str) -> str | None:
+    """Why `doc_id` cannot name a task file (`<doc_id>.json` in an annotations folder), or None.
+
+    The one rule for ids that become file names (`ls pull`, `corpus build`): not empty, no path
+    separator, no control character, not starting with a dot (`..`, hidden files), at most 200 bytes.
+    """
+    if not doc_id:
+        return "doc id is empty"
+    if doc_id.startswith("."):
+        return f"doc id {doc_id!r} starts with a dot; it names a file, so it cannot"
+    if any(char in "/\\" or unicodedata.category(char).startswith("C") for char in doc_id):
+        return f"doc id {doc_id!r} has a path separator or control character; it names a file, so it cannot"
+    if len(doc_id.encode("utf-8", "surrogatepass")) > DOC_ID_BYTES:
+        return f"doc id {doc_id[:20]!r}… is longer than {DOC_ID_BYTES} bytes; it names a file, so it cannot"
+    return None
+
+
 def _result_items(task: dict, where: str) -> list[dict]:
     annotations = task.get("annotations") or []
     if not isinstance(annotations, list) or not all(isinstance(a, dict) for a in annotations):

@@ -310,16 +310,19 @@ def evaluate(
     split: Annotated[Split, typer.Option(help="The split of the model's training config to score on.")] = Split.test,
     data: Annotated[list[Path], typer.Option(help="Annotation files to evaluate on instead of a split.")] = [],
     out: Annotated[Path | None, typer.Option(help="Report folder (default: <model>/<split>-report).")] = None,
+    runtime: Annotated[
+        Runtime, typer.Option(help="torch, or ONNX Runtime after `xiezuo-ner export --onnx [--int8]`.")
+    ] = Runtime.torch,
 ) -> None:
     """Score a model against gold annotations: report.json, report.md and report.html.
 
-    Example: `xiezuo-ner evaluate --model models/xiezuo-small --split dev`
+    Example: `xiezuo-ner evaluate --model models/xiezuo-small --split dev --runtime onnx-int8`
     """
     from training.evaluate import documents_to_score, evaluate_documents
     from training.report import write_report
 
     documents = documents_to_score(model, split.value, data)
-    report = evaluate_documents(model, documents)
+    report = evaluate_documents(model, documents, runtime.value)
     paths = write_report(report, out or model / f"{'data' if data else split.value}-report")
     _print_scores(report)
     console.print(plain("wrote " + ", ".join(map(str, paths))), soft_wrap=True)
@@ -450,7 +453,7 @@ def tag(
         _tag_corpus(paths, model, format_.value, out, batch_size, workers, resume, engine, runtime.value)
         return
     out = Path(out) if out is not None else None
-    from training.infer import Tagger
+    from training.taggers import load_tagger
     from training.tagging import ArticleWriter, check_output, expand_inputs, tag_inputs
 
     inputs = expand_inputs(paths)
@@ -458,7 +461,7 @@ def tag(
         raise XiezuoError(f"no input files in {' '.join(paths)}")
     if out is not None:
         check_output(out, inputs)
-    tagger = Tagger.from_pretrained(model, batch_size=batch_size, runtime=runtime.value)
+    tagger = load_tagger(model, runtime.value, batch_size=batch_size)
     started = time.perf_counter()
     progress = Progress(
         TextColumn("tagging"),

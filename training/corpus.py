@@ -22,9 +22,9 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from training.annotations import LABELS, Document, Span, check_document, task_json
+from training.annotations import LABELS, Document, Span, check_document, doc_id_problem, task_json
 from training.errors import XiezuoError
-from training.files import atomic_write_text
+from training.files import atomic_write_text, inside
 from training.text import normalise
 
 HEADER = re.compile(r"^### +(\S+)[ \t]*$")
@@ -82,6 +82,8 @@ def parse_source(path: Path) -> tuple[list[Document], list[str]]:
     for doc_id, number, body in articles:
         if doc_id in seen:
             problems.append(f"{path}:{number}: duplicate article id {doc_id!r}")
+        if problem := doc_id_problem(doc_id):
+            problems.append(f"{path}:{number}: {problem}")
         seen.add(doc_id)
         document, found = parse_article(doc_id, "".join(body).strip("\n"), f"{path}:{number}: {doc_id}")
         if not document.text.strip():
@@ -138,7 +140,7 @@ def build_corpus(
         return {path.stem: len(documents) for path, (documents, _) in parsed.items()}, problems
     for path, (documents, _) in parsed.items():
         atomic_write_text(
-            folder / f"{path.stem}.json",
+            inside(folder, f"{path.stem}.json"),
             json.dumps([task_json(document) for document in documents], ensure_ascii=False, indent=1) + "\n",
         )
     return {path.stem: len(documents) for path, (documents, _) in parsed.items()}, []

@@ -16,6 +16,8 @@ from rich.text import Text
 # bidirectional overrides that reorder what a terminal shows; newlines and tabs stay.
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 SECRET_VARIABLES = ("LABEL_STUDIO_API_KEY",)  # values never shown, whatever a library puts in its messages
+# The user-info part of a URL (`http://user:password@host`): a password is shown as ***.
+_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^/@\s:]*):[^/@\s]*@")
 
 
 def quiet_libraries() -> None:
@@ -35,7 +37,8 @@ def printable(text: str) -> str:
 
 
 def redact(text: str) -> str:
-    """`text` with the value of every secret environment variable replaced by ***."""
+    """`text` with the value of every secret environment variable, and the password of every URL, replaced by ***."""
+    text = _URL_CREDENTIALS.sub(r"\1\2:***@", text)
     for variable in SECRET_VARIABLES:
         secret = os.environ.get(variable)
         if secret and len(secret) >= 4:

@@ -108,11 +108,11 @@ def documents_to_score(model_dir: Path, split: str, data: list[Path]) -> list[Do
     return select(load_folders(config.data.annotations)[0], doc_ids)
 
 
-def evaluate_documents(model_dir: Path, documents: list[Document]) -> dict:
-    """Report for a saved model on annotated documents (scored on the model's labels)."""
-    from training.infer import Tagger
+def evaluate_documents(model_dir: Path, documents: list[Document], runtime: str = "torch") -> dict:
+    """Report for a saved model on annotated documents (scored on the model's labels), tagged on `runtime`."""
+    from training.taggers import load_tagger
 
-    tagger = Tagger.from_pretrained(model_dir)
+    tagger = load_tagger(model_dir, runtime)
     predictions = [
         [Span(entity.start, entity.end, entity.label, entity.text) for entity in entities]
         for entities in tagger.predict_normalised([document.text for document in documents])

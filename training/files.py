@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
+from training.errors import XiezuoError
+
 
 @contextmanager
 def atomic_output(path: Path) -> Iterator[TextIO]:
@@ -34,6 +36,15 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def inside(folder: Path, name: str) -> Path:
+    """`folder / name`, refused in one line unless it resolves to a file directly inside `folder`
+    (a name from a server or a user's data never writes elsewhere: no `..`, no absolute path, no symlink out)."""
+    target = folder / name
+    if target.resolve().parent != folder.resolve():
+        raise XiezuoError(f"{target}: would be written outside {folder}; refused")
+    return target
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -8,6 +8,7 @@ the key is never printed. Uses label-studio-sdk 2.x (`from label_studio_sdk impo
 from __future__ import annotations
 
 import os
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
@@ -17,13 +18,14 @@ from training.annotations import (
     Document,
     Span,
     check_document,
+    doc_id_problem,
     labels_from_xml,
     load_task_file,
     prediction_json,
     save_document,
 )
 from training.errors import XiezuoError
-from training.files import atomic_write_text
+from training.files import atomic_write_text, inside
 from training.labels import PROJECT_LABEL_CONFIG
 from training.text import normalise, read_article
 
@@ -218,27 +220,46 @@ def _conflict_lines(doc_id: str, local: Document, server: Document) -> list[str]
 
 @server_errors
 def pull(client, title: str, folder: Path, prefer: str | None = None) -> PullResult:
-    """Validate the project's annotations and merge them into `folder`.
-
-    Any validation problem merges nothing. A document whose local gold differs
-    is a conflict: listed, left alone, unless `prefer` is "server" or "local".
-    """
+    """Fetch the project's annotations and merge them into `folder` (see `merge`)."""
     project = next((p for p in client.projects.list() if p.title == title), None)
     if project is None:
         raise XiezuoError(f"no Label Studio project titled {title!r}; push articles first")
-    result = PullResult()
     label_config = client.projects.get(id=project.id).label_config
     labels = labels_from_xml(label_config, f"project {title!r}: label config")
     documents = [document for task in server_tasks(client, project.id) if (document := document_from_server_task(task))]
+    return merge(documents, labels, label_config, folder, prefer)
+
+
+def merge(
+    documents: list[Document], labels: tuple[str, ...], label_config: str, folder: Path, prefer: str | None = None
+) -> PullResult:
+    """Validate the server's documents and write each to `folder/<doc_id>.json`.
+
+    Any validation problem (a span, a doc id that cannot name a file, two tasks with one doc id)
+    merges nothing. A document whose local gold differs is a conflict: listed, left alone, unless
+    `prefer` is "server" or "local".
+    """
+    result = PullResult()
     for document in documents:
+        problem = doc_id_problem(document.doc_id)
+        if problem:
+            result.problems.append(f"{document.path}: {problem}")
         result.problems.extend(check_document(document, labels, folder.parent))
+    tasks_of = defaultdict(list)
+    for document in documents:
+        tasks_of[document.doc_id].append(str(document.path))
+    result.problems += [
+        f"doc id {doc_id!r} is on {len(paths)} tasks ({', '.join(paths)}); keep one task per article"
+        for doc_id, paths in tasks_of.items()
+        if len(paths) > 1
+    ]
     if result.problems:
         return result
+    targets = [inside(folder, f"{document.doc_id}.json") for document in documents]  # all checked before any write
     folder.mkdir(parents=True, exist_ok=True)
     if not (folder / LABEL_CONFIG).exists():  # the labels travel with the annotations
         atomic_write_text(folder / LABEL_CONFIG, label_config)
-    for document in documents:
-        target = folder / f"{document.doc_id}.json"
+    for document, target in zip(documents, targets):
         if not target.exists():
             save_document(document, target)
             result.written.append(document.doc_id)

@@ -19,11 +19,11 @@ from transformers import BertForMaskedLM, DataCollatorForLanguageModeling, Train
 
 from training.annotations import load_tasks
 from training.config import ScratchEncoder, Strict, config_to_yaml, load_yaml, validated
-from training.dataset import windows
 from training.errors import XiezuoError
 from training.modeling import char_tokenizer, scratch_bert_config
 from training.text import normalise, read_article, simplified_view
 from training.vocab import CharVocab
+from training.windows import windows
 
 
 class PretrainData(Strict):

@@ -19,6 +19,7 @@ import pyarrow as pa
 from training.errors import XiezuoError, first_line
 from training.records import ENTITIES_TYPE, text_problem
 from training.shipped import check_model_folder
+from training.taggers import check_runtime
 
 logger = logging.getLogger(__name__)
 BATCH_ROWS = 256  # articles per map_batches call: enough windows to fill the Tagger's batches
@@ -28,17 +29,15 @@ class TaggerActor:
     """A Tagger kept alive across batches (the model and the lexicon load once per actor)."""
 
     def __init__(self, model_files: dict[str, bytes], runtime: str, batch_size: int, threads: int):
-        import torch
-
         from training.display import quiet_libraries
-        from training.infer import Tagger
+        from training.taggers import load_tagger
 
-        torch.set_num_threads(threads)
-        quiet_libraries()  # a weight-loading bar per actor says nothing
+        if runtime == "torch":
+            quiet_libraries()  # a weight-loading bar per actor says nothing
         self.folder = tempfile.TemporaryDirectory(prefix="xiezuo-model-")
         for name, data in model_files.items():
             (Path(self.folder.name) / name).write_bytes(data)
-        self.tagger = Tagger.from_pretrained(self.folder.name, batch_size=batch_size, device="cpu", runtime=runtime)
+        self.tagger = load_tagger(Path(self.folder.name), runtime, batch_size=batch_size, device="cpu", threads=threads)
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         if "id" not in batch.column_names or "text" not in batch.column_names:
@@ -118,6 +117,7 @@ def tag_with_ray(
     if out is None or format_ not in ("jsonl", "parquet"):
         raise XiezuoError("--engine ray needs --format jsonl or parquet and --out (a folder, local or remote)")
     out = str(out)
+    check_runtime(model, runtime)  # a bad model or a stale export: one line before Ray starts
     import ray
 
     kinds = {ray_input_kind(item) for item in inputs}

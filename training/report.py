@@ -108,6 +108,13 @@ def _exact_in(other: list[dict]):
     return lambda span: "ok" if (span["start"], span["end"], span["label"]) in keys else "error"
 
 
+def _labels_shown(report: dict) -> list[str]:
+    """The report's labels, then any other label a gold or predicted span carries (a model can predict
+    a label the scored set lacks): every mark on the page needs a colour."""
+    spans = [span for item in report["predictions"].values() for span in (*item["gold"], *item["model"])]
+    return list(dict.fromkeys([*report["labels"], *(span["label"] for span in spans)]))
+
+
 def report_html(report: dict) -> str:
     """One self-contained page: scores, an F1 bar chart, confusion table, and gold vs model per document."""
     model, rules = report["systems"]["model"], report["systems"]["rules"]
@@ -133,7 +140,7 @@ def report_html(report: dict) -> str:
     return render(
         "report.html",
         report=report,
-        colours=label_colours(report["labels"]),
+        colours=label_colours(_labels_shown(report)),
         rows=score_rows(report),
         chart=chart,
         confusion=model["confusion"],

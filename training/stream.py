@@ -21,10 +21,10 @@ from pathlib import Path
 
 from training.display import quiet_libraries
 from training.errors import XiezuoError
-from training.infer import RUNTIMES, Entity, TaggedArticle, Tagger, window_size
-from training.modeling import trained_config
-from training.onnx_export import onnx_file
 from training.records import BadRecord, Record, open_writer, output_record, read_records
+from training.shipped import check_model_folder
+from training.tagged import Entity, TaggedArticle, WindowTagger, window_size
+from training.taggers import check_runtime, load_tagger
 from training.tagging import check_output
 
 CHUNK_BATCHES = 4  # batches of windows per chunk of articles: full batches, little held in memory
@@ -42,7 +42,7 @@ class CorpusSummary:
 
 
 def chunk_chars(model: Path, batch_size: int) -> int:
-    return batch_size * window_size(trained_config(model))[0] * CHUNK_BATCHES
+    return batch_size * window_size(check_model_folder(model))[0] * CHUNK_BATCHES
 
 
 def chunks(items: Iterable[Item], max_chars: int) -> Iterator[list[Item]]:
@@ -78,23 +78,21 @@ def _texts(group: list[Item]) -> list[str]:
     return [item.text for item in group if isinstance(item, Record)]
 
 
-def tag_stream(tagger: Tagger, items: Iterable[Item]) -> Iterator[tuple[Record, TaggedArticle] | BadRecord]:
+def tag_stream(tagger: WindowTagger, items: Iterable[Item]) -> Iterator[tuple[Record, TaggedArticle] | BadRecord]:
     """Each record with its tagged article (bad records as they came), in input order, on this process."""
     max_chars = tagger.batch_size * tagger.max_chars * CHUNK_BATCHES
     for group in chunks(items, max_chars):
         yield from _assemble(group, _results(tagger.tag_batch(_texts(group))))
 
 
-_worker_tagger: Tagger | None = None
+_worker_tagger: WindowTagger | None = None
 
 
 def _start_worker(model: Path, batch_size: int, runtime: str, threads: int) -> None:
-    import torch
-
     global _worker_tagger
-    quiet_libraries()
-    torch.set_num_threads(threads)
-    _worker_tagger = Tagger.from_pretrained(model, batch_size=batch_size, device="cpu", runtime=runtime)
+    if runtime == "torch":
+        quiet_libraries()
+    _worker_tagger = load_tagger(model, runtime, batch_size=batch_size, device="cpu", threads=threads)
 
 
 def _tag_in_worker(texts: list[str]) -> list[Tagged]:
@@ -146,11 +144,7 @@ def tag_corpus(
     """Read `inputs`, tag every record not already in `out` (with `resume`), write each as it is done."""
     if workers < 1:
         raise XiezuoError(f"--workers must be 1 or more, not {workers}")
-    if runtime not in RUNTIMES:
-        raise XiezuoError(f"--runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
-    trained_config(model)  # a missing model or export: one line before anything is written or spawned
-    if runtime != "torch":
-        onnx_file(model, runtime)
+    check_runtime(model, runtime)  # a bad model or export: one line before anything is written or spawned
     if out is not None:
         check_output(out, inputs, folder=format_ == "parquet")
     summary = CorpusSummary()
@@ -165,7 +159,7 @@ def tag_corpus(
 
     try:
         if workers == 1:
-            results = tag_stream(Tagger.from_pretrained(model, batch_size=batch_size, runtime=runtime), pending())
+            results = tag_stream(load_tagger(model, runtime, batch_size=batch_size), pending())
         else:
             results = tag_stream_parallel(model, pending(), workers, batch_size, runtime)
         for result in results:

@@ -37,13 +37,14 @@ from transformers.trainer_utils import get_last_checkpoint
 from training.annotations import Document, load_folders
 from training.augment import augment
 from training.config import Config, config_to_yaml
-from training.dataset import IGNORE_INDEX, build_dataset, data_hash, documents_digest, select
+from training.dataset import build_dataset, data_hash, documents_digest, select
 from training.errors import XiezuoError
 from training.lexicon import default_lexicon
 from training.modeling import build_model, crf_view
 from training.tags import tag_names
 from training.text import simplified_view
 from training.vocab import CharVocab
+from training.windows import IGNORE_INDEX
 
 
 def partial_dir(config: Config) -> Path:

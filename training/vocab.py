@@ -8,6 +8,7 @@ Torch-free, so building windows does not load the model code.
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,10 +51,34 @@ class CharVocab:
     """Character → token id, one id per character, whatever the tokenizer would have merged."""
 
     def __init__(self, tokenizer: PreTrainedTokenizerBase):
-        self.vocab = tokenizer.get_vocab()
-        self.unk_id = self.vocab[tokenizer.unk_token]
+        self._set(
+            tokenizer.get_vocab(), tokenizer.unk_token, tokenizer.cls_token, tokenizer.sep_token, tokenizer.pad_token
+        )
+
+    @classmethod
+    def from_folder(cls, folder: Path) -> CharVocab:
+        """The vocabulary of a model folder read from its files (tokenizer.json or vocab.txt, and
+        tokenizer_config.json), without transformers: what `CharVocab(AutoTokenizer.from_pretrained(folder))` holds."""
+        settings_file = folder / "tokenizer_config.json"
+        settings = json.loads(settings_file.read_text(encoding="utf-8")) if settings_file.is_file() else {}
+        if (folder / "tokenizer.json").is_file():
+            from tokenizers import Tokenizer
+
+            vocab = Tokenizer.from_file(str(folder / "tokenizer.json")).get_vocab(with_added_tokens=True)
+        else:
+            lines = (folder / "vocab.txt").read_text(encoding="utf-8").splitlines()
+            vocab = {token: index for index, token in enumerate(lines)}
+        vocab_of = cls.__new__(cls)
+        vocab_of._set(
+            vocab, *(settings.get(f"{name}_token", f"[{name.upper()}]") for name in ("unk", "cls", "sep", "pad"))
+        )
+        return vocab_of
+
+    def _set(self, vocab: dict[str, int], unk: str, cls: str, sep: str, pad: str) -> None:
+        self.vocab = vocab
+        self.unk_id = self.vocab[unk]
         self.whitespace_id = self.vocab.get(WHITESPACE_TOKEN, self.unk_id)
-        self.cls_id, self.sep_id, self.pad_id = tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id
+        self.cls_id, self.sep_id, self.pad_id = self.vocab[cls], self.vocab[sep], self.vocab[pad]
         self._cache: dict[str, int] = {}
 
     def char_id(self, char: str) -> int:
