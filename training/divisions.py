@@ -21,7 +21,7 @@ from pathlib import Path
 from training.errors import XiezuoError
 
 DATA = Path(__file__).parent / "data"
-LEVELS = ("country", "province", "prefecture", "county", "town", "village", "other")
+LEVELS = ("country", "province", "prefecture", "county", "township", "village", "other")
 PSEUDO = ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")  # code-table groupings, no division
 PROVINCE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市")
 AUTONOMOUS = ("自治州", "自治县", "自治旗")
@@ -121,7 +121,7 @@ def short_names(division: Division) -> set[str]:
     for suffix in AUTONOMOUS:
         if name.endswith(suffix):
             core = _strip_nations(name.removesuffix(suffix))
-            forms.add(core + suffix[-1])  # 黔南州, 三都县
+            forms.update((core + suffix[-1], core + suffix))  # 黔南州, 三都县, 关岭自治县
             break
     else:
         for suffix in GENERIC_SUFFIXES:

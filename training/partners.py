@@ -89,7 +89,7 @@ def find_pairs(text: str, places: list[Place]) -> list[Pair]:
         kind = sentence_kind(text[start:end])
         if kind is None:
             continue
-        inside = resolved[bisect_left(starts, start) : bisect_left(starts, end)]
+        inside = _most_specific(resolved[bisect_left(starts, start) : bisect_left(starts, end)])
         stated: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
         for index, a in enumerate(inside):
             for b in inside[index + 1 :]:
@@ -104,6 +104,11 @@ def find_pairs(text: str, places: list[Place]) -> list[Pair]:
                     where = (helper.start + helped.start) // 2
                     found.append(Pair(helper.path, helped.path, known_kind or kind, start, end, where))
     return found
+
+
+def _most_specific(places: list[Place]) -> list[Place]:
+    """A sentence's places less those another of its places lies in (贵州 beside 铜仁 adds no pair)."""
+    return [p for p in places if not any(q.path != p.path and q.path[: len(p.path)] == p.path for q in places)]
 
 
 def distinct(pairs: list[Pair]) -> list[Pair]:

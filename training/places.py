@@ -19,8 +19,9 @@ from training.divisions import Division, Divisions, divisions
 from training.knowledge import partners_of
 from training.text import simplified_view
 
-LOCAL_LEVELS = (("街道", "town"), ("苏木", "town"), ("镇", "town"), ("乡", "town"), ("社区", "village"))
-LOCAL_LEVELS += (("嘎查", "village"), ("村", "village"))
+LOCAL_LEVELS = (("街道", "township"), ("苏木", "township"), ("镇", "township"), ("乡", "township"), ("社区", "village"))
+LOCAL_LEVELS += (("嘎查", "village"), ("村", "village"), ("寨", "village"))
+VARIANTS = str.maketrans({"陜": "陕"})  # a variant Traditional texts often write for 陝, which OpenCC leaves
 BEFORE, AFTER = 1.0, 0.6  # weight of a context mention before the one being read, and after it
 NEAR = 400  # characters within which a context mention counts fully; farther ones count less
 WINDOW = 20 * NEAR  # context mentions farther than this do not count (a long article stays linear)
@@ -96,7 +97,7 @@ class ArticlePlaces:
         self.table = table or divisions()
         self.mentions = list(mentions)
         self.year = year
-        self.names = [simplified_view("".join(text.split())) for _, _, text in self.mentions]
+        self.names = [simplified_view("".join(text.split())).translate(VARIANTS) for _, _, text in self.mentions]
         self.parses = [parse(name, self.table) for name in self.names]
         self.anchors: list[tuple[int, Division]] = []  # (position, division) of the unambiguous mentions
         for (start, _, _), parsed in zip(self.mentions, self.parses):
@@ -126,7 +127,7 @@ class ArticlePlaces:
         if not parsed.local:
             names = tuple(self.table.named_at(division, self.year, name))
             return Place(start, end, text, names, division.level, division.code or None, None, division)
-        parent = division or self._parent_before(before, parsed.local[0][1])
+        parent = division or self._parent_before(before, parsed.local[0][1]) or self._nearest_county(start)
         if parent is None:
             return Place(start, end, text, None, None, None, "a town or village with no division named before it")
         path = tuple(parent.path) if isinstance(parent, Place) else tuple(self.table.named_at(parent, self.year))
@@ -135,8 +136,13 @@ class ArticlePlaces:
 
     def _parent_before(self, before: list[Place], level: str) -> Place | None:
         """The nearest earlier county (or, for a village, town) the article named: where a bare town hangs."""
-        wanted = ("county", "town") if level == "village" else ("county",)
+        wanted = ("county", "township") if level == "village" else ("county",)
         return next((place for place in reversed(before) if place.path and place.level in wanted), None)
+
+    def _nearest_county(self, position: int) -> Division | None:
+        """Failing one before it, the county the article names nearest a bare town or village."""
+        counties = [(abs(where - position), anchor.names) for where, anchor in self.anchors if anchor.level == "county"]
+        return self.table.by_path[min(counties)[1]] if counties else None
 
     def _initial(self, char: str, start: int) -> _Parse | None:
         """A one-character form the table lacks (毕 for 毕节): a prefecture or county with that initial that
