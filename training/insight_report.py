@@ -109,7 +109,7 @@ def _yuan(value: float) -> str:
     if value >= 1e8:
         return f"{value / 1e8:,.2f} 亿元"
     if value >= 1e4:
-        return f"{value / 1e4:,.1f} 万元"
+        return f"{value / 1e4:,.2f} 万元"
     return f"{value:,.0f} 元"
 
 

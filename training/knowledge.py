@@ -53,6 +53,7 @@ def partners_of(division: Division) -> frozenset[Division]:
     return frozenset(found)
 
 
+@cache
 def known_relation(a: Division, b: Division) -> tuple[bool, str] | None:
     """(a helps b, kind) when a known relation links the two (at any level), else None."""
     for relation in relations():
