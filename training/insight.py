@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -102,13 +103,18 @@ def analyse(record_id: str, text: str, entities: list[Entity], fields: dict | No
             if value.year is not None:
                 years.append((entity.start, value.year))
     spans = sentences(text)
+    years.sort()
+    by_sentence: dict[int, list[Pair]] = {}
+    for pair in statements:
+        by_sentence.setdefault(pair.start, []).append(pair)
     amounts, index = [], 0
     for entity in (e for e in entities if e.label == "AMOUNT"):
         while index < len(spans) - 1 and spans[index][1] <= entity.start:
             index += 1
         sentence = spans[index] if spans else (0, len(text))
         value = parse_amount(entity.text)
-        owner = attribute(entity.start, sentence, statements, years)
+        dated = years[bisect_left(years, (sentence[0],)) : bisect_left(years, (sentence[1],))]
+        owner = attribute(entity.start, by_sentence.get(sentence[0], []), dated)
         amounts.append(
             AmountRow(
                 entity.start,

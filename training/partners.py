@@ -126,15 +126,11 @@ class Attribution:
     year: int | None
 
 
-def attribute(position: int, sentence: tuple[int, int], pairs: list[Pair], years: list[tuple[int, int]]) -> Attribution:
-    """The pair and year the amount at `position` belongs to, from its own sentence only."""
-    start, end = sentence
-    own = [pair for pair in pairs if pair.start == start]
+def attribute(position: int, own: list[Pair], dated: list[tuple[int, int]]) -> Attribution:
+    """The pair and year the amount at `position` belongs to: `own` are its sentence's pairs, `dated`
+    the (position, year) of its sentence's dates."""
     pair = min(own, key=lambda p: abs(p.where - position)) if own else None
-    dated = [
-        (abs(where - position) + (0 if where < position else 0.5), year)
-        for where, year in years
-        if start <= where < end
-    ]
-    year = min(dated)[1] if dated else None
-    return Attribution(pair.helper if pair else None, pair.helped if pair else None, year)
+    nearest = [(abs(where - position) + (0 if where < position else 0.5), year) for where, year in dated]
+    return Attribution(
+        pair.helper if pair else None, pair.helped if pair else None, min(nearest)[1] if nearest else None
+    )

@@ -106,6 +106,8 @@ class ArticlePlaces:
                 if chosen:
                     self.anchors.append((start, chosen))
         self.anchor_starts = [where for where, _ in self.anchors]
+        self.counties = [(where, anchor) for where, anchor in self.anchors if anchor.level == "county"]
+        self.county_starts = [where for where, _ in self.counties]
         self.partners = {partner for _, anchor in self.anchors for partner in partners_of(anchor)}
 
     def resolve(self) -> list[Place]:
@@ -141,8 +143,9 @@ class ArticlePlaces:
 
     def _nearest_county(self, position: int) -> Division | None:
         """Failing one before it, the county the article names nearest a bare town or village."""
-        counties = [(abs(where - position), anchor.names) for where, anchor in self.anchors if anchor.level == "county"]
-        return self.table.by_path[min(counties)[1]] if counties else None
+        index = bisect_left(self.county_starts, position)
+        near = [self.counties[i] for i in (index - 1, index) if 0 <= i < len(self.counties)]
+        return min(near, key=lambda county: abs(county[0] - position))[1] if near else None
 
     def _initial(self, char: str, start: int) -> _Parse | None:
         """A one-character form the table lacks (毕 for 毕节): a prefecture or county with that initial that
