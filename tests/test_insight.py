@@ -234,3 +234,53 @@ def test_report_renders_in_a_browser_with_map_money_and_linked_sentences(tmp_pat
         timeout=120,
     )
     assert screenshot.stat().st_size > 10_000  # a real rendered page, not a blank one
+
+
+def region_entities(text: str, *names: str) -> list[Entity]:
+    return entities(text, *(("REGION", name) for name in names))
+
+
+def pair_set(text: str, *names: str) -> set[tuple[str, str, bool]]:
+    article = analyse("p", text, region_entities(text, *names))
+    return {("/".join(p.helper), "/".join(p.helped), p.across) for p in article.pairs}
+
+
+def test_a_pair_stated_across_sentences_is_read_from_the_national_pairing():
+    text = "上海援建干部座谈会召开。遵义市受援县代表介绍了协作成效，项目投入300万元。"
+    found = analyse("p", text, entities(text, ("REGION", "上海"), ("REGION", "遵义市"), ("AMOUNT", "300万元")))
+    assert [("/".join(p.helper), "/".join(p.helped), p.kind, p.across) for p in found.pairs] == [
+        ("上海市", "贵州省/遵义市", "东西部协作", True)
+    ]
+    # the amount's own sentence states no pair: a pair read across sentences is not its owner
+    assert found.amounts[0].helper is None
+    # a province and a city its partner province holds are no pairing as named: nothing across sentences
+    assert pair_set("广东省帮扶干部到岗。毕节市召开协作会议。", "广东省", "毕节市") == set()
+    # nor are two places that no assistance sentence names
+    assert pair_set("上海举行招商会。遵义市召开协作会议。", "上海", "遵义市") == set()
+
+
+def test_a_sentence_already_stating_a_lineage_pair_adds_none_across():
+    text = "广州市白云区对口帮扶毕节市大方县。广州援建干部座谈。毕节市代表出席协作会。"
+    assert pair_set(text, "广州市白云区", "毕节市大方县", "广州", "毕节市") == {
+        ("广东省/广州市/白云区", "贵州省/毕节市/大方县", False)
+    }
+
+
+def test_a_sentence_pairs_province_with_province_and_city_with_city():
+    text = "浙江与四川两省以及温州与凉山州开展东西部协作。"
+    assert pair_set(text, "浙江", "四川", "温州", "凉山州") == {
+        ("浙江省", "四川省", False),
+        ("浙江省/温州市", "四川省/凉山彝族自治州", False),
+    }
+    # an address names one place: 浙江省温州市 pairs as 温州 only
+    assert pair_set("浙江省温州市对口帮扶四川省凉山州。", "浙江省", "温州市", "四川省", "凉山州") == {
+        ("浙江省/温州市", "四川省/凉山彝族自治州", False)
+    }
+
+
+def test_two_partners_of_the_national_pairing_named_together_state_their_pair():
+    # no assistance word, but the pairing is the national one as named: a pair; two other places are not
+    assert pair_set("宁波市与黔西南州签署备忘录。", "宁波市", "黔西南州") == {
+        ("浙江省/宁波市", "贵州省/黔西南布依族苗族自治州", False)
+    }
+    assert pair_set("宁波市与毕节市签署备忘录。", "宁波市", "毕节市") == set()

@@ -105,7 +105,7 @@ def analyse(record_id: str, text: str, entities: list[Entity], fields: dict | No
     spans = sentences(text)
     years.sort()
     by_sentence: dict[int, list[Pair]] = {}
-    for pair in statements:
+    for pair in (p for p in statements if not p.across):  # an amount's pair is one its sentence states
         by_sentence.setdefault(pair.start, []).append(pair)
     amounts, index = [], 0
     for entity in (e for e in entities if e.label == "AMOUNT"):

@@ -62,3 +62,22 @@ def known_relation(a: Division, b: Division) -> tuple[bool, str] | None:
         if _related(b, relation.helper) and _related(a, relation.helped):
             return False, relation.kind
     return None
+
+
+@cache
+def _as_named() -> dict[tuple[str, ...], tuple[tuple[tuple[str, ...], str], ...]]:
+    table: dict[tuple[str, ...], list[tuple[tuple[str, ...], str]]] = {}
+    for relation in relations():
+        table.setdefault(relation.helper.names, []).append((relation.helped.names, relation.kind))
+    return {helper: tuple(helped) for helper, helped in table.items()}
+
+
+def partners_as_named(helper: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """(helped path, kind) of each known pairing whose helper is `helper` exactly (a province/prefecture path)."""
+    return _as_named().get(helper, ())
+
+
+def stated_relation(helper: tuple[str, ...], helped: tuple[str, ...]) -> str | None:
+    """The kind of the known pairing of `helper` with `helped` as named (paths read at province or
+    prefecture): 广州 with 毕节, 广东 with 贵州, but not 广东 with 毕节 through 广州's pairing."""
+    return next((kind for names, kind in partners_as_named(helper) if names == helped), None)
