@@ -11,13 +11,11 @@ Rules run on the simplified view, so Traditional text matches too.
 from __future__ import annotations
 
 import csv
-import importlib.util
 import re
 from functools import lru_cache
-from pathlib import Path
 
 from training.annotations import Span
-from training.errors import XiezuoError
+from training.divisions import cpca_resource
 from training.text import simplified_view
 
 NUMBER = r"\d+(?:\.\d+)?"
@@ -48,12 +46,7 @@ PROVINCE_ABBREVIATIONS = "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘
 @lru_cache(maxsize=1)
 def _division_table() -> tuple[tuple[str, str], ...]:
     """(adcode, name) of every row of cpca's administrative-division table."""
-    # Read cpca's data file without importing cpca (its import needs pkg_resources and loads pandas).
-    spec = importlib.util.find_spec("cpca")
-    if spec is None or not spec.submodule_search_locations:
-        raise XiezuoError("the rules baseline needs the package cpca: pip install cpca")
-    table = Path(spec.submodule_search_locations[0]) / "resources" / "adcodes.csv"
-    with table.open(encoding="utf-8") as handle:
+    with cpca_resource("adcodes.csv").open(encoding="utf-8") as handle:
         return tuple((row["adcode"], row["name"]) for row in csv.DictReader(handle))
 
 

@@ -554,6 +554,37 @@ def _tag_corpus(
 
 @app.command()
 @friendly_errors
+def insight(
+    paths: Annotated[list[str], typer.Argument(help="Articles, folders, or (tagged) JSON lines / Parquet corpora.")],
+    out: Annotated[Path, typer.Option(help="Folder for places/pairs/amounts/dates .parquet + .csv and report.html.")],
+    model: Annotated[Path, typer.Option(help="The model that tags untagged input.")] = DEFAULT_MODEL,
+    texts: Annotated[
+        list[str], typer.Option(help="The corpus a text-less tagged input (tag's output) came from.")
+    ] = [],
+    batch_size: Annotated[int, typer.Option(min=1, help="Windows per forward pass.")] = 128,
+) -> None:
+    """Answers from tags: places → divisions, money → yuan, dates → ISO, who helped whom (docs/insight.md).
+
+    Example: `xiezuo-ner insight corpus.jsonl --out insight/`"""
+    from training.insight import run
+
+    started = time.perf_counter()
+    progress = Progress(TextColumn("insight"), TextColumn("{task.completed} article(s)"), console=err_console)
+    with progress:
+        task = progress.add_task("insight", total=None)
+        summary = run(
+            paths, out, model, texts, batch_size, on_bad=print_error, on_article=lambda _: progress.advance(task)
+        )
+    print_ok(
+        f"{summary.articles} article(s), {summary.resolved}/{summary.places} places resolved, "
+        f"{summary.pairs} pair(s), {summary.amounts} amount(s) → {out}; {time.perf_counter() - started:.1f}s"
+    )
+    if summary.bad:
+        raise typer.Exit(1)
+
+
+@app.command()
+@friendly_errors
 def export(
     model: Annotated[Path, typer.Option(help="A trained model folder.")] = DEFAULT_MODEL,
     onnx: Annotated[
