@@ -17,60 +17,13 @@ from pathlib import Path
 
 import datasets
 
-from training.annotations import Document, Span
+from training.annotations import Document
 from training.errors import XiezuoError
 from training.lexicon import Lexicon
 from training.tags import char_tags
 from training.text import simplified_view
 from training.vocab import CharVocab
-
-SENTENCE_ENDS = set("。！？；!?;\n")
-IGNORE_INDEX = -100  # positions the loss and metrics skip ([CLS], [SEP], padding)
-
-
-def windows(length: int, max_chars: int, overlap: int, text: str = "", spans: list[Span] = ()) -> list[tuple[int, int]]:
-    """Cut [0, length) into windows of at most `max_chars` characters that overlap by about `overlap`.
-
-    A window ends, by preference, just after a sentence end in its second half;
-    no cut (end or start) falls inside a gold entity.
-    """
-    inside = [False] * (length + 1)  # inside[i]: a cut at i would split an entity
-    for span in spans:
-        for position in range(span.start + 1, span.end):
-            inside[position] = True
-    result: list[tuple[int, int]] = []
-    start = 0
-    while start < length:
-        limit = min(start + max_chars, length)
-        end = limit
-        if limit < length:
-            sentence_cuts = [
-                cut
-                for cut in range(limit, start + max_chars // 2, -1)
-                if not inside[cut] and text[cut - 1] in SENTENCE_ENDS
-            ]
-            any_cuts = [cut for cut in range(limit, start, -1) if not inside[cut]]
-            end = (sentence_cuts or any_cuts or [limit])[0]
-        result.append((start, end))
-        if end >= length:
-            break
-        next_start = max(end - overlap, start + 1)
-        while next_start < end and inside[next_start]:
-            next_start += 1
-        start = next_start
-    return result
-
-
-def encode_window(
-    char_ids: list[int], vocab: CharVocab, tag_ids: list[int] | None = None, lexicon_flags: list[int] | None = None
-) -> dict[str, list[int]]:
-    """[CLS] characters [SEP], with labels (and lexicon flags) aligned to characters; IGNORE_INDEX (no flags) elsewhere."""
-    example = {"input_ids": [vocab.cls_id, *char_ids, vocab.sep_id], "attention_mask": [1] * (len(char_ids) + 2)}
-    if tag_ids is not None:
-        example["labels"] = [IGNORE_INDEX, *tag_ids, IGNORE_INDEX]
-    if lexicon_flags is not None:
-        example["lexicon_flags"] = [0, *lexicon_flags, 0]
-    return example
+from training.windows import SPECIAL_TOKENS, encode_window, windows
 
 
 def document_examples(
@@ -88,7 +41,7 @@ def document_examples(
     flags = lexicon.features(view).tolist() if lexicon is not None else None
     tag_ids = [label2id[tag] for tag in char_tags(len(document.text), document.spans, scheme)]
     examples = []
-    for start, end in windows(len(document.text), max_length - 2, overlap, document.text, document.spans):
+    for start, end in windows(len(document.text), max_length - SPECIAL_TOKENS, overlap, document.text, document.spans):
         example = encode_window(
             char_ids[start:end], vocab, tag_ids[start:end], flags[start:end] if flags is not None else None
         )
@@ -101,7 +54,7 @@ def cache_dir() -> Path:
 
 
 # The modules whose code turns documents into windows; augmented copies arrive as documents, hashed by content.
-WINDOW_CODE = ("dataset.py", "tags.py", "text.py", "vocab.py", "lexicon.py")
+WINDOW_CODE = ("dataset.py", "windows.py", "tags.py", "text.py", "vocab.py", "lexicon.py")
 
 
 @lru_cache(maxsize=1)

@@ -27,14 +27,14 @@ import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from training.annotations import trim_edges
-from training.dataset import encode_window, windows
+from training.choices import DEFAULT_BATCH_SIZE
 from training.errors import XiezuoError
 from training.lexicon import default_lexicon
 from training.modeling import character_positions, crf_view, load_trained
-from training.tagging import Runtime
 from training.tags import spans_from_tags, tag_labels
 from training.text import normalise, simplified_view
 from training.vocab import CharVocab
+from training.windows import SPECIAL_TOKENS, encode_window, windows
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 DEFAULT_OVERLAP = 64  # characters; an entity cut by one window is whole in its neighbour
 SORT_BATCHES = 8  # windows are sorted by length within this many batches: less padding, memory still bounded
-RUNTIMES = tuple(runtime.value for runtime in Runtime)
 
 
 @dataclass(frozen=True)
@@ -91,7 +90,7 @@ class Tagger:
         model: PreTrainedModel,
         tokenizer: PreTrainedTokenizerBase,
         model_version: str,
-        batch_size: int = 128,
+        batch_size: int = DEFAULT_BATCH_SIZE,
         device: str | None = None,
         session: onnxruntime.InferenceSession | None = None,
     ):
@@ -117,7 +116,7 @@ class Tagger:
 
     @classmethod
     def from_pretrained(
-        cls, path: str | Path, batch_size: int = 128, device: str | None = None, runtime: str = "torch"
+        cls, path: str | Path, batch_size: int = DEFAULT_BATCH_SIZE, device: str | None = None, runtime: str = "torch"
     ) -> Tagger:
         tokenizer, model = load_trained(Path(path))
         session = None
@@ -236,13 +235,13 @@ class Tagger:
         chosen = probabilities.gather(2, tags.unsqueeze(2)).squeeze(2)
         tags, chosen = tags.cpu().numpy(), chosen.cpu().numpy()
         for row, (window, example) in enumerate(batch):
-            length = len(example["input_ids"]) - 2
+            length = len(example["input_ids"]) - SPECIAL_TOKENS
             yield window, tags[row, :length], chosen[row, :length]
 
 
 def window_size(config) -> tuple[int, int]:
     """(characters per window, overlap) as in training; models trained elsewhere get the position limit."""
-    max_chars = min(getattr(config, "window_max_length", 512), config.max_position_embeddings) - 2
+    max_chars = min(getattr(config, "window_max_length", 512), config.max_position_embeddings) - SPECIAL_TOKENS
     return max_chars, getattr(config, "window_overlap", min(DEFAULT_OVERLAP, max_chars // 4))
 
 

@@ -29,12 +29,12 @@ from transformers import (
 from transformers.modeling_outputs import TokenClassifierOutput
 
 from training.config import ModelConfig, ScratchEncoder
-from training.dataset import IGNORE_INDEX
 from training.errors import XiezuoError, first_line
 from training.lexicon import NUM_FEATURES
 from training.shipped import check_model_folder
 from training.tags import tag_labels
 from training.vocab import write_char_vocab
+from training.windows import IGNORE_INDEX
 
 logger = logging.getLogger(__name__)
 

@@ -19,11 +19,11 @@ from transformers import BertForMaskedLM, DataCollatorForLanguageModeling, Train
 
 from training.annotations import load_tasks
 from training.config import ScratchEncoder, Strict, config_to_yaml, load_yaml, validated
-from training.dataset import windows
 from training.errors import XiezuoError
 from training.modeling import char_tokenizer, scratch_bert_config
 from training.text import normalise, read_article, simplified_view
 from training.vocab import CharVocab
+from training.windows import SPECIAL_TOKENS, windows
 
 
 class PretrainData(Strict):
@@ -84,7 +84,7 @@ def pretrain(config: PretrainConfig, progress: bool = True) -> Path:
     rows = []
     for text in texts:
         char_ids = vocab.encode(text)
-        for start, end in windows(len(text), config.data.max_length - 2, 0, text):
+        for start, end in windows(len(text), config.data.max_length - SPECIAL_TOKENS, 0, text):
             rows.append({"input_ids": [vocab.cls_id, *char_ids[start:end], vocab.sep_id]})
     model = BertForMaskedLM(scratch_bert_config(config.encoder, tokenizer.vocab_size, config.dropout))
     training = config.training

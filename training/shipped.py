@@ -27,3 +27,21 @@ def check_model_folder(path: Path) -> None:
             "not with `pip install`); pass --model FOLDER, a model folder written by `xiezuo-ner train`"
         )
     raise XiezuoError(f"{path}: not a model folder (no config.json); train one with `xiezuo-ner train`")
+
+
+MODEL_FILES = ("config.json", "model.safetensors")  # what decides a model's entities, besides the tokenizer
+
+
+def model_digest(path: Path) -> str:
+    """A digest of a model folder's config and weights: which model an output was written with."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in (*MODEL_FILES, "tokenizer.json", "vocab.txt"):
+        file = path / name
+        if file.is_file():
+            digest.update(name.encode())
+            with file.open("rb") as data:
+                for block in iter(lambda: data.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()[:16]

@@ -12,33 +12,24 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from training.choices import DEFAULT_BATCH_SIZE
 from training.display import quiet_libraries
 from training.errors import XiezuoError
-from training.infer import RUNTIMES, Entity, TaggedArticle, Tagger, window_size
+from training.infer import Entity, TaggedArticle, Tagger, window_size
 from training.modeling import trained_config
-from training.onnx_export import onnx_file
-from training.records import BadRecord, Record, open_writer, output_record, read_records
-from training.tagging import check_output
+from training.records import BadRecord, Record
 
 CHUNK_BATCHES = 4  # batches of windows per chunk of articles: full batches, little held in memory
 
 Item = Record | BadRecord
-
-
-@dataclass
-class CorpusSummary:
-    tagged: int = 0
-    characters: int = 0
-    resumed: int = 0  # records skipped because the output already held their id
-    bad: int = 0
-    entities: Counter = field(default_factory=Counter)
 
 
 def chunk_chars(model: Path, batch_size: int) -> int:
@@ -88,7 +79,20 @@ def tag_stream(tagger: Tagger, items: Iterable[Item]) -> Iterator[tuple[Record, 
 _worker_tagger: Tagger | None = None
 
 
-def _start_worker(model: Path, batch_size: int, runtime: str, threads: int) -> None:
+def _die_with(parent: int) -> None:
+    """End this worker when its parent is gone (killed with -9, or SIGTERM without cleanup): the worker is
+    then re-parented, so its parent id changes. Without this, workers outlive a killed run for minutes."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _start_worker(model: Path, batch_size: int, runtime: str, threads: int, parent: int) -> None:
+    _die_with(parent)
     import torch
 
     global _worker_tagger
@@ -106,13 +110,13 @@ def threads_per_worker(workers: int) -> int:
 
 
 def tag_stream_parallel(
-    model: Path, items: Iterable[Item], workers: int, batch_size: int = 128, runtime: str = "torch"
+    model: Path, items: Iterable[Item], workers: int, batch_size: int = DEFAULT_BATCH_SIZE, runtime: str = "torch"
 ) -> Iterator[tuple[Record, TaggedArticle] | BadRecord]:
     """`tag_stream` on `workers` processes, results in input order. Processes are spawned (a forked torch
     can hang) and a worker that dies stops the run with an error (a `multiprocessing.Pool` would wait)."""
     max_chars = chunk_chars(model, batch_size)
     context = multiprocessing.get_context("spawn")
-    initargs = (model, batch_size, runtime, threads_per_worker(workers))
+    initargs = (model, batch_size, runtime, threads_per_worker(workers), os.getpid())
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=initargs) as pool:
         pending: deque = deque()
         try:
@@ -128,57 +132,3 @@ def tag_stream_parallel(
             raise XiezuoError(
                 "a tagging worker stopped (killed, or out of memory); rerun with --resume, fewer --workers or a smaller --batch-size"
             ) from None
-
-
-def tag_corpus(
-    inputs: list[str],
-    out: Path | None,
-    format_: str,
-    model: Path,
-    *,
-    workers: int = 1,
-    resume: bool = False,
-    runtime: str = "torch",
-    batch_size: int = 128,
-    on_bad: Callable[[BadRecord], None] = lambda bad: None,
-    on_tagged: Callable[[int], None] = lambda characters: None,
-) -> CorpusSummary:
-    """Read `inputs`, tag every record not already in `out` (with `resume`), write each as it is done."""
-    if workers < 1:
-        raise XiezuoError(f"--workers must be 1 or more, not {workers}")
-    if runtime not in RUNTIMES:
-        raise XiezuoError(f"--runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
-    trained_config(model)  # a missing model or export: one line before anything is written or spawned
-    if runtime != "torch":
-        onnx_file(model, runtime)
-    if out is not None:
-        check_output(out, inputs, folder=format_ == "parquet")
-    summary = CorpusSummary()
-    writer, done = open_writer(out, format_, resume)
-
-    def pending() -> Iterator[Item]:
-        for item in read_records(inputs):
-            if isinstance(item, Record) and item.id in done:
-                summary.resumed += 1
-            else:
-                yield item
-
-    try:
-        if workers == 1:
-            results = tag_stream(Tagger.from_pretrained(model, batch_size=batch_size, runtime=runtime), pending())
-        else:
-            results = tag_stream_parallel(model, pending(), workers, batch_size, runtime)
-        for result in results:
-            if isinstance(result, BadRecord):
-                summary.bad += 1
-                on_bad(result)
-                continue
-            record, article = result
-            writer.write(output_record(record, article))
-            summary.tagged += 1
-            summary.characters += len(record.text)
-            summary.entities.update(entity.label for entity in article.entities)
-            on_tagged(len(record.text))
-    finally:
-        writer.close()
-    return summary
