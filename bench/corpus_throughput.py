@@ -95,9 +95,11 @@ def run_config(config: str, corpus: Path, model: Path, batch_size: int, scratch:
     import torch
 
     from training.infer import Tagger, pad_batch
-    from training.records import JsonlWriter, output_record, read_records
-    from training.stream import tag_corpus, tag_stream
+    from training.records import output_row, read_records
+    from training.stream import tag_stream
+    from training.tagging import tag
     from training.text import normalise
+    from training.writers import JsonlWriter
 
     threads = 2 if config == "torch-2t" else 1
     torch.set_num_threads(threads)
@@ -119,10 +121,11 @@ def run_config(config: str, corpus: Path, model: Path, batch_size: int, scratch:
         runtime = config if config.startswith("onnx") else "torch"
         tagger = Tagger.from_pretrained(model, batch_size=batch_size, device=device, runtime=runtime)
         started = time.perf_counter()
-        writer = JsonlWriter(out, append=False)
-        for record, article in tag_stream(tagger, read_records([str(corpus)])):
-            writer.write(output_record(record, article))
-        writer.close()
+        with out.open("wb", buffering=0) as target:
+            writer = JsonlWriter(target, tagger.model_version)
+            for record, article in tag_stream(tagger, read_records([str(corpus)])):
+                writer.write(output_row(record, article), record.text)
+            writer.close()
     elif config in ("workers-2", "ray-2x1"):
         # Start-up (processes or actors, model loads) measured on a two-article corpus and reported apart.
         tiny = scratch / f"{config}.tiny.jsonl"
@@ -130,7 +133,7 @@ def run_config(config: str, corpus: Path, model: Path, batch_size: int, scratch:
         if config == "workers-2":
 
             def run(source: Path, target: Path) -> None:
-                tag_corpus([str(source)], target, "jsonl", model, workers=2, batch_size=batch_size)
+                tag([str(source)], model, out=target, format_="jsonl", workers=2, batch_size=batch_size, force=True)
         else:
             import ray
 

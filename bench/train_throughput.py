@@ -22,7 +22,7 @@ from transformers import set_seed
 
 from training.annotations import load_folders
 from training.config import load_config
-from training.dataset import IGNORE_INDEX, build_dataset, select
+from training.dataset import build_dataset, select
 from training.infer import bf16_capable, pick_device
 from training.lexicon import default_lexicon
 from training.modeling import build_model
@@ -30,6 +30,7 @@ from training.tags import tag_names
 from training.text import simplified_view
 from training.train import CharCollator, train
 from training.vocab import CharVocab
+from training.windows import IGNORE_INDEX
 
 
 def main() -> None:

@@ -21,9 +21,10 @@ from typer.testing import CliRunner
 
 from training.annotations import LABELS, folder_labels, load_documents
 from training.cli import app
-from training.dataset import IGNORE_INDEX, document_examples
+from training.dataset import document_examples
 from training.tags import spans_from_tags, tag_names
 from training.vocab import CharVocab
+from training.windows import IGNORE_INDEX
 
 PROJECT = Path(__file__).resolve().parent.parent
 LABEL_STUDIO = Path(os.environ.get("LABEL_STUDIO_BIN", PROJECT / ".venv-labelstudio" / "bin" / "label-studio"))

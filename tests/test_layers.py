@@ -29,6 +29,7 @@ FLOORS: dict[str, list[str]] = {
     "data": ["dataset", "records", "rows", "writers", "formats", "corpus", "importer", "augment"],
     "model": ["modeling", "onnx_export", "infer"],
     "jobs": [
+        "worker",
         "stream",
         "tagging",
         "ray_engine",

@@ -4,7 +4,6 @@ import pytest
 import torch
 
 from training.config import ModelConfig, ScratchEncoder
-from training.dataset import IGNORE_INDEX
 from training.modeling import (
     CRF,
     BertCrfForTokenClassification,
@@ -14,6 +13,7 @@ from training.modeling import (
     crf_view,
     scratch_bert_config,
 )
+from training.windows import IGNORE_INDEX
 
 
 def path_score(crf: CRF, emissions: torch.Tensor, path: tuple[int, ...]) -> torch.Tensor:

@@ -1,8 +1,8 @@
-"""Where the shipped model lives: `models/xiezuo-small` of the source checkout the package runs from.
+"""Where the shipped model lives, and the one gate every model load passes.
 
-`make model` rebuilds it from configs/offline-small.yaml. A `pip install` of the package
-carries no model (the weights are not package data), so there the folder is absent and
-commands that default to it ask for `--model`.
+In a source checkout it is `models/xiezuo-small` (`make model` rebuilds it from
+configs/offline-small.yaml); a wheel carries that folder as the package data `training/shipped_model`
+(pyproject.toml), so `pip install` tags out of the box.
 """
 
 from __future__ import annotations
@@ -11,9 +11,12 @@ from pathlib import Path
 
 from training.errors import XiezuoError
 
+PACKAGE = Path(__file__).resolve().parent
+
 
 def default_model_path() -> Path:
-    return Path(__file__).resolve().parent.parent / "models" / "xiezuo-small"
+    checkout = PACKAGE.parent / "models" / "xiezuo-small"
+    return checkout if (checkout / "config.json").is_file() else PACKAGE / "shipped_model"
 
 
 def check_model_folder(path: Path) -> None:
@@ -23,8 +26,8 @@ def check_model_folder(path: Path) -> None:
         return
     if path == default_model_path():
         raise XiezuoError(
-            f"no --model given and the shipped model is not installed ({path} comes with a source checkout, "
-            "not with `pip install`); pass --model FOLDER, a model folder written by `xiezuo-ner train`"
+            f"no --model given and the shipped model is not installed ({path} is missing: reinstall the package, "
+            "or pass --model FOLDER, a model folder written by `xiezuo-ner train`)"
         )
     raise XiezuoError(f"{path}: not a model folder (no config.json); train one with `xiezuo-ner train`")
 

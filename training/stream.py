@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import threading
-import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from training import worker
 from training.choices import DEFAULT_BATCH_SIZE
-from training.display import quiet_libraries
 from training.errors import XiezuoError
 from training.infer import Entity, TaggedArticle, Tagger, window_size
 from training.modeling import trained_config
@@ -55,10 +53,6 @@ Tagged = tuple[
 ]  # an article's entities and its share of unknown characters: all a worker sends back
 
 
-def _results(articles: list[TaggedArticle]) -> list[Tagged]:
-    return [(article.entities, article.unknown_share) for article in articles]
-
-
 def _assemble(group: list[Item], results: list[Tagged]) -> Iterator[tuple[Record, TaggedArticle] | BadRecord]:
     found = iter(results)
     for item in group:
@@ -73,36 +67,7 @@ def tag_stream(tagger: Tagger, items: Iterable[Item]) -> Iterator[tuple[Record, 
     """Each record with its tagged article (bad records as they came), in input order, on this process."""
     max_chars = tagger.batch_size * tagger.max_chars * CHUNK_BATCHES
     for group in chunks(items, max_chars):
-        yield from _assemble(group, _results(tagger.tag_batch(_texts(group))))
-
-
-_worker_tagger: Tagger | None = None
-
-
-def _die_with(parent: int) -> None:
-    """End this worker when its parent is gone (killed with -9, or SIGTERM without cleanup): the worker is
-    then re-parented, so its parent id changes. Without this, workers outlive a killed run for minutes."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-
-
-def _start_worker(model: Path, batch_size: int, runtime: str, threads: int, parent: int) -> None:
-    _die_with(parent)
-    import torch
-
-    global _worker_tagger
-    quiet_libraries()
-    torch.set_num_threads(threads)
-    _worker_tagger = Tagger.from_pretrained(model, batch_size=batch_size, device="cpu", runtime=runtime)
-
-
-def _tag_in_worker(texts: list[str]) -> list[Tagged]:
-    return _results(_worker_tagger.tag_batch(texts))
+        yield from _assemble(group, worker.results(tagger.tag_batch(_texts(group))))
 
 
 def threads_per_worker(workers: int) -> int:
@@ -117,11 +82,11 @@ def tag_stream_parallel(
     max_chars = chunk_chars(model, batch_size)
     context = multiprocessing.get_context("spawn")
     initargs = (model, batch_size, runtime, threads_per_worker(workers), os.getpid())
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=initargs) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=worker.start, initargs=initargs) as pool:
         pending: deque = deque()
         try:
             for group in chunks(items, max_chars):
-                pending.append((group, pool.submit(_tag_in_worker, _texts(group))))
+                pending.append((group, pool.submit(worker.tag_texts, _texts(group))))
                 if len(pending) > 2 * workers:
                     group, result = pending.popleft()
                     yield from _assemble(group, result.result())

@@ -29,7 +29,7 @@ from typing import IO, Protocol
 
 from training.choices import RESUMABLE, OutputFormat
 from training.errors import XiezuoError
-from training.files import atomic_write_text
+from training.files import atomic_write_text, replace_folder
 from training.formats import RowError, as_conll, as_html, as_label_studio, dump_json, print_pretty
 from training.records import id_key
 
@@ -283,11 +283,8 @@ class Output:
         if self.partial is None:
             return
         atomic_write_text(record_path(self.path), dump_json(self.run | {"size": _size(self.partial)}) + "\n")
-        if self.partial.is_dir() and self.path.exists():
-            old = self.path.with_name(f".{self.path.name}.old")
-            os.replace(self.path, old)
-            os.replace(self.partial, self.path)
-            shutil.rmtree(old)
+        if self.partial.is_dir():
+            replace_folder(self.partial, self.path)
         else:
             os.replace(self.partial, self.path)
         record_path(self.partial).unlink(missing_ok=True)
