@@ -74,13 +74,22 @@ def tag(
     progress = Progress(
         TextColumn("tagging"), TextColumn("{task.completed} article(s)"), console=err_console, transient=True
     )
-    with progress:
-        task = progress.add_task("tag", total=None)
+    task = progress.add_task("tag", total=None)
+
+    def advance() -> None:  # the bar appears with the first article: a refusal before any work is one line
+        if not progress.live.is_started:
+            progress.start()
+        progress.advance(task)
+
+    try:
         summary = tag_records(
             paths, model, out=out, format_=format_, engine=engine, runtime=runtime, workers=workers,
             batch_size=batch_size, resume=resume, force=force, on_bad=bad,
-            on_warning=lambda line: print_error(line, "warning"), on_tagged=lambda: progress.advance(task),
+            on_warning=lambda line: print_error(line, "warning"), on_tagged=advance,
         )  # fmt: skip
+    finally:
+        if progress.live.is_started:
+            progress.stop()
     if engine is Engine.ray:
         err_console.print(plain(f"tagged with Ray into {out}; {time.perf_counter() - started:.1f}s"), soft_wrap=True)
         return
