@@ -15,7 +15,8 @@ from rich.text import Text
 
 # C0 and C1 control characters (terminal escape sequences start with one) and the
 # bidirectional overrides that reorder what a terminal shows; newlines and tabs stay.
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Lone surrogates (from file names that are not UTF-8) too: no terminal can print them.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _URL_PASSWORD = re.compile(r"(://[^/@\s:]*:)[^/@\s]*@")  # http://user:password@host
 SECRET_VARIABLES = ("LABEL_STUDIO_API_KEY",)  # values never shown, whatever a library puts in its messages
 
@@ -36,7 +37,8 @@ def quiet_libraries() -> None:
 
 
 def printable(text: str) -> str:
-    """`text` safe to show on a terminal: each control character becomes U+FFFD, so lengths and offsets stay."""
+    """`text` safe to show on a terminal: each control character (or lone surrogate) becomes U+FFFD, so lengths
+    and offsets stay."""
     return _UNPRINTABLE.sub("\ufffd", text)
 
 

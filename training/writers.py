@@ -57,7 +57,7 @@ class JsonlWriter:
 
 class ConllWriter(JsonlWriter):
     def write(self, row: dict, text: str) -> None:
-        self.target.write(as_conll(row, text).encode("utf-8", "surrogateescape"))
+        self.target.write(as_conll(row, text).encode("utf-8", "backslashreplace"))
 
 
 class PrettyWriter:
@@ -97,7 +97,7 @@ class DocumentWriter:
         else:
             tasks = [as_label_studio(row, text, self.model_version) for row, text in self.items]
             document = dump_json(tasks, indent=2) + "\n"
-        self.target.write(document.encode("utf-8", "surrogateescape"))
+        self.target.write(document.encode("utf-8", "backslashreplace"))
 
 
 class ParquetWriter:
