@@ -63,14 +63,17 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
 	fi
 
+# Lint and format checks first (ruff, configured in pyproject.toml): a quick failure before the long tests.
 test: setup labelstudio browser
+	$(BIN)/ruff check training tests bench
+	$(BIN)/ruff format --check training tests bench
 	$(BIN)/python -m pytest
 
 bench: setup
 	$(BIN)/python bench/train_throughput.py
 	$(BIN)/python bench/tag_throughput.py
 
-# Levers of the offline model that use public data (README, "Transfer from public data"):
+# Levers of the offline model that use public data (docs/experiments.md, "Transfer from public data, and pre-training"):
 # import people, places and organisations from the public datasets under the project's five
 # labels; train a tagger on them from scratch (public-ner5) or pre-train the encoder on their
 # text (mlm-public); `transfer` cross-validates the seeds fine-tuned from public-ner5.

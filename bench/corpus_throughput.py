@@ -94,10 +94,12 @@ def build_corpus(path: Path, short: int, long: int, long_mb: float) -> tuple[int
 
 def run_config(config: str, corpus: Path, model: Path, batch_size: int, scratch: Path) -> dict:
     """One configuration, in this process; timing as the module docstring says."""
-    from training.records import JsonlWriter, output_record, read_records
-    from training.stream import tag_corpus, tag_stream
+    from training.records import output_row, read_records
+    from training.stream import tag_stream
     from training.taggers import load_tagger
+    from training.tagging import tag
     from training.text import normalise
+    from training.writers import JsonlWriter
 
     threads = 2 if config == "torch-2t" else 1
     device = "cuda" if config.startswith("gpu") else "cpu"
@@ -124,10 +126,11 @@ def run_config(config: str, corpus: Path, model: Path, batch_size: int, scratch:
         runtime = config if config.startswith("onnx") else "torch"
         tagger = load_tagger(model, runtime, batch_size=batch_size, device=device, threads=threads)
         started, cpu_started = time.perf_counter(), time.process_time()
-        writer = JsonlWriter(out, append=False)
-        for record, article in tag_stream(tagger, read_records([str(corpus)])):
-            writer.write(output_record(record, article))
-        writer.close()
+        with out.open("wb", buffering=0) as target:
+            writer = JsonlWriter(target, tagger.model_version)
+            for record, article in tag_stream(tagger, read_records([str(corpus)])):
+                writer.write(output_row(record, article), record.text)
+            writer.close()
     elif config in ("workers-2", "ray-2x1"):
         # Start-up (processes or actors, model loads) measured on a two-article corpus and reported apart.
         tiny = scratch / f"{config}.tiny.jsonl"
@@ -135,7 +138,7 @@ def run_config(config: str, corpus: Path, model: Path, batch_size: int, scratch:
         if config == "workers-2":
 
             def run(source: Path, target: Path) -> None:
-                tag_corpus([str(source)], target, "jsonl", model, workers=2, batch_size=batch_size)
+                tag([str(source)], model, out=target, format_="jsonl", workers=2, batch_size=batch_size, force=True)
         else:
             import ray
 

@@ -25,8 +25,8 @@ import typer
 from lac_baseline import SENTENCE, lac_spans, with_rules
 
 from training.annotations import Document, load_tasks, task_json
-from training.baseline import division_names
 from training.files import atomic_write_text
+from training.gazetteer import division_names
 from training.text import simplified_view
 
 NATURAL_SUFFIXES = tuple("江河湖海山峰岭川湾岛原漠泉溪瀑谷峡")

@@ -199,17 +199,17 @@ def test_failed_run_leaves_the_previous_output_untouched(tiny_model, tmp_path, m
         shutil.copy(SEED, tmp_path / name)
     out = tmp_path / "tags.jsonl"
     out.write_text("previous run\n", encoding="utf-8")
-    from training import formats
+    from training import formats, writers
 
-    calls, as_jsonl = [], formats.as_jsonl
+    calls, dump_json = [], formats.dump_json
 
-    def failing_write(name, article):  # the first article is written, the second write fails
-        calls.append(name)
+    def failing_write(row, indent=None):  # the first article is written, the second write fails
+        calls.extend([row] if "entities" in row else [])  # rows, not the record of the run
         if len(calls) == 2:
             raise RuntimeError("disk on fire")
-        return as_jsonl(name, article)
+        return dump_json(row, indent)
 
-    monkeypatch.setattr(formats, "as_jsonl", failing_write)
+    monkeypatch.setattr(writers, "dump_json", failing_write)
     result = runner.invoke(
         app,
         [
@@ -222,6 +222,7 @@ def test_failed_run_leaves_the_previous_output_untouched(tiny_model, tmp_path, m
             "jsonl",
             "--out",
             str(out),
+            "--force",  # a file tag did not write is replaced only when asked, and only at the end
         ],
     )
     assert result.exit_code == 1 and "unexpected RuntimeError: disk on fire" in result.stderr
@@ -534,7 +535,8 @@ def test_tag_command_over_generated_files(tiny_model, tmp_path_factory, files):
         assert all(raw[e["start"] : e["end"]] == e["text"] for e in record["entities"])
     for path, (_, content, _) in zip(paths, files):
         assert path.read_bytes() == content  # no input changed
-    assert sorted(folder.iterdir()) == sorted(paths + [out])  # nothing else left behind
+    record = folder / f".{out.name}.xiezuo.json"  # the run that wrote the output (resume reads it)
+    assert sorted(folder.iterdir()) == sorted(paths + [out, record])  # nothing else left behind
 
 
 def test_replacing_a_finished_model_folder_leaves_the_new_one_whole(tmp_path):

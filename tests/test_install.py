@@ -18,6 +18,7 @@ def installed(tmp_path_factory) -> Path:
     """The package installed (not editable, no dependencies: they are the test environment's) into a folder of its own."""
     source, target = tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("site")
     shutil.copytree(PROJECT / "training", source / "training", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(PROJECT / "models" / "xiezuo-small", source / "models" / "xiezuo-small")
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(PROJECT / name, source / name)
     subprocess.run(
@@ -76,8 +77,21 @@ def test_installed_tag_with_a_model_tags_from_another_directory(installed, tmp_p
     assert article["entities"]
 
 
+def test_installed_package_tags_with_its_shipped_model_from_another_directory(installed, tmp_path):
+    shutil.copy(SEED, tmp_path / "a.txt")
+    result = run(installed, "tag", "a.txt", "--format", "jsonl", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    [article] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert article["source"] == "a.txt" and article["entities"]
+    assert (installed / "training" / "shipped_model" / "model.safetensors").is_file()
+    version = run(installed, "--version", cwd=tmp_path)
+    assert version.returncode == 0 and version.stdout.startswith("xiezuo-ner ")
+
+
 def test_installed_tag_without_the_shipped_model_asks_for_model_in_one_line(installed, tmp_path):
-    result = run(installed, "tag", str(SEED), cwd=tmp_path)
+    bare = tmp_path / "site"
+    shutil.copytree(installed, bare, ignore=shutil.ignore_patterns("shipped_model"))
+    result = run(bare, "tag", str(SEED), cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "--model" in result.stderr and "Traceback" not in result.stderr
 

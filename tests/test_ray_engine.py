@@ -9,7 +9,7 @@ import pytest
 
 from tests.articles import corpus_paragraphs, read_jsonl, seed_texts, write_jsonl
 from training.errors import XiezuoError
-from training.stream import tag_corpus
+from training.tagging import tag
 
 ray = pytest.importorskip("ray", reason="Ray is an optional extra: pip install 'xiezuo-ner[ray]'")
 from training.ray_engine import tag_with_ray  # noqa: E402
@@ -29,7 +29,7 @@ def corpus(tmp_path_factory) -> tuple[Path, dict[str, dict]]:
     """A few hundred articles (the seeds and the corpus's paragraphs) and the local engine's rows by id."""
     folder = tmp_path_factory.mktemp("ray")
     write_jsonl(folder / "in.jsonl", seed_texts() + corpus_paragraphs(300))
-    tag_corpus([str(folder / "in.jsonl")], folder / "local.jsonl", "jsonl", SHIPPED)
+    tag([str(folder / "in.jsonl")], SHIPPED, out=folder / "local.jsonl", format_="jsonl")
     return folder / "in.jsonl", {row["id"]: row for row in read_jsonl(folder / "local.jsonl")}
 
 

@@ -8,7 +8,8 @@ from tests.articles import corpus_paragraphs, read_jsonl, seed_texts, write_json
 from training.errors import XiezuoError
 from training.infer import Tagger
 from training.records import BadRecord, Record
-from training.stream import chunks, tag_corpus, tag_stream
+from training.stream import chunks, tag_stream
+from training.tagging import tag
 
 SHIPPED = Path(__file__).resolve().parent.parent / "models" / "xiezuo-small"
 
@@ -55,8 +56,10 @@ def test_chunks_hold_many_short_articles_and_a_long_one_alone():
 def test_two_workers_write_what_one_writes(tmp_path):
     texts = seed_texts() + corpus_paragraphs(60)
     write_jsonl(tmp_path / "in.jsonl", texts)
-    one = tag_corpus([str(tmp_path / "in.jsonl")], tmp_path / "one.jsonl", "jsonl", SHIPPED, batch_size=32)
-    two = tag_corpus([str(tmp_path / "in.jsonl")], tmp_path / "two.jsonl", "jsonl", SHIPPED, workers=2, batch_size=32)
+    one = tag([str(tmp_path / "in.jsonl")], SHIPPED, out=tmp_path / "one.jsonl", format_="jsonl", batch_size=32)
+    two = tag(
+        [str(tmp_path / "in.jsonl")], SHIPPED, out=tmp_path / "two.jsonl", format_="jsonl", workers=2, batch_size=32
+    )
     assert one.tagged == two.tagged == len(texts)
     assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
     assert [row["id"] for row in read_jsonl(tmp_path / "two.jsonl")] == [f"a{index:04d}" for index in range(len(texts))]
@@ -65,7 +68,12 @@ def test_two_workers_write_what_one_writes(tmp_path):
 def test_workers_without_the_onnx_export_stop_in_one_line_before_writing(tmp_path):
     write_jsonl(tmp_path / "in.jsonl", ["平塘县人民医院"])
     with pytest.raises(XiezuoError, match="model.int8.onnx: no ONNX model; write it with"):
-        tag_corpus(
-            [str(tmp_path / "in.jsonl")], tmp_path / "out.jsonl", "jsonl", SHIPPED, workers=2, runtime="onnx-int8"
+        tag(
+            [str(tmp_path / "in.jsonl")],
+            SHIPPED,
+            out=tmp_path / "out.jsonl",
+            format_="jsonl",
+            workers=2,
+            runtime="onnx-int8",
         )
     assert not (tmp_path / "out.jsonl").exists()

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from training.errors import XiezuoError
 from training.files import atomic_write_text
+from training.gazetteer import region_names
 from training.labels import LABEL_CONFIG, LABELS, labels_from_xml
 from training.text import normalise, read_article, simplified_view
 
@@ -152,8 +153,6 @@ ADMIN_CHARS = "省市县区州盟旗镇乡村街道社"
 
 
 def _division_names() -> frozenset[str]:
-    from training.baseline import region_names  # cpca's table and its short forms; imported here (baseline imports us)
-
     return frozenset(region_names())
 
 

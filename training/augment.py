@@ -43,7 +43,7 @@ from faker import Faker
 from faker.providers.address.zh_CN import Provider as AddressProvider
 
 from training.annotations import LABELS, Document, Span
-from training.baseline import (
+from training.gazetteer import (
     LOCAL_SUFFIXES,
     PROVINCE_ABBREVIATIONS,
     REGION_SUFFIXES,

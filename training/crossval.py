@@ -19,6 +19,7 @@ from training.annotations import Document, Span, load_folders
 from training.config import Config, SplitConfig
 from training.dataset import folds, select
 from training.evaluate import build_report, evaluate_documents
+from training.files import atomic_write_text
 from training.report import write_report
 from training.train import train
 
@@ -65,8 +66,9 @@ def cross_validate(config: Config, k: int, folder: Path, dev: bool = False, prog
     report = pooled_report(fold_reports, fold_documents, f"{config.run_name} ({k}-fold cross-validation)")
     report["train_seconds_per_fold"] = timings
     write_report(report, folder)
-    (folder / "cv_config.json").write_text(
-        json.dumps({"folds": k, "dev_fold": dev, "config": config.model_dump(mode="json")}, indent=2) + "\n"
+    atomic_write_text(
+        folder / "cv_config.json",
+        json.dumps({"folds": k, "dev_fold": dev, "config": config.model_dump(mode="json")}, indent=2) + "\n",
     )
     return report
 

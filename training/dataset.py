@@ -23,7 +23,7 @@ from training.lexicon import Lexicon
 from training.tags import char_tags
 from training.text import simplified_view
 from training.vocab import CharVocab
-from training.windows import encode_window, windows
+from training.windows import SPECIAL_TOKENS, encode_window, windows
 
 
 def document_examples(
@@ -41,7 +41,7 @@ def document_examples(
     flags = lexicon.features(view).tolist() if lexicon is not None else None
     tag_ids = [label2id[tag] for tag in char_tags(len(document.text), document.spans, scheme)]
     examples = []
-    for start, end in windows(len(document.text), max_length - 2, overlap, document.text, document.spans):
+    for start, end in windows(len(document.text), max_length - SPECIAL_TOKENS, overlap, document.text, document.spans):
         example = encode_window(
             char_ids[start:end], vocab, tag_ids[start:end], flags[start:end] if flags is not None else None
         )

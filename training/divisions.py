@@ -12,13 +12,12 @@ single division (`economic_regions.txt`).
 from __future__ import annotations
 
 import csv
-import importlib.util
 import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from training.errors import XiezuoError
+from training.gazetteer import cpca_resource
 
 DATA = Path(__file__).parent / "data"
 LEVELS = ("country", "province", "prefecture", "county", "township", "village", "other")
@@ -148,14 +147,6 @@ def _nations_pattern() -> re.Pattern[str]:
     nations = cpca_resource("56_nations.csv").read_text(encoding="utf-8").split()
     forms = set(nations) | {nation.removesuffix("族") for nation in nations if len(nation) > 2}
     return re.compile("(" + "|".join(sorted(forms, key=len, reverse=True)) + ")$")
-
-
-def cpca_resource(name: str) -> Path:
-    """A data file of cpca, read without importing cpca (its import needs pkg_resources and loads pandas)."""
-    spec = importlib.util.find_spec("cpca")
-    if spec is None or not spec.submodule_search_locations:
-        raise XiezuoError("the division table comes from the package cpca: pip install cpca==0.5.5")
-    return Path(spec.submodule_search_locations[0]) / "resources" / name
 
 
 def _lines(path: Path) -> list[str]:

@@ -7,6 +7,7 @@ one that looks complete (the rename is atomic on one file system).
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,3 +51,16 @@ def inside(folder: Path, name: str) -> Path:
 def atomic_write_text(path: Path, text: str) -> None:
     with atomic_output(path) as stream:
         stream.write(text)
+
+
+def replace_folder(new: Path, target: Path) -> None:
+    """Put the complete folder `new` at `target`: the old one is moved aside first and removed last,
+    so `target` is always either the old model or the new one, whole (two renames, no copying)."""
+    if not target.exists():
+        new.rename(target)
+        return
+    old = target.with_name(f".{target.name}.replaced")
+    shutil.rmtree(old, ignore_errors=True)
+    target.rename(old)
+    new.rename(target)
+    shutil.rmtree(old)

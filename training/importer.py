@@ -20,22 +20,14 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from training.annotations import LABEL_CONFIG, Document, Span, folder_labels, task_json
+from training.choices import DatasetFormat
 from training.errors import XiezuoError
 from training.files import atomic_write_text
 from training.tags import Irregularity, spans_from_tags
-
-
-class DatasetFormat(str, Enum):
-    cluener = "cluener"  # CLUENER2020 JSON lines
-    bio = "bio"  # one character and its tag per line, blank line between sentences
-    bmes = "bmes"
-    weibo = "weibo"  # BIO with a segment digit after each character
-
 
 FORMATS = tuple(form.value for form in DatasetFormat)
 TAGGED_LINE = re.compile(r"^(\S+)[ \t]+(\S+)$")

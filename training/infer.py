@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from training.choices import DEFAULT_BATCH_SIZE
 from training.modeling import character_positions, crf_view, load_trained
 from training.tagged import (  # noqa: F401  (re-exported: callers import them from here)
     DEFAULT_OVERLAP,
@@ -29,10 +30,7 @@ from training.tagged import (  # noqa: F401  (re-exported: callers import them f
     pad_arrays,
     window_size,
 )
-from training.tagging import Runtime
 from training.vocab import CharVocab
-
-RUNTIMES = tuple(runtime.value for runtime in Runtime)
 
 
 def pick_device(requested: str | None = None) -> torch.device:
@@ -55,7 +53,7 @@ class Tagger(WindowTagger):
         model: PreTrainedModel,
         tokenizer: PreTrainedTokenizerBase,
         model_version: str,
-        batch_size: int = 128,
+        batch_size: int = DEFAULT_BATCH_SIZE,
         device: str | None = None,
     ):
         config = model.config.to_dict()
@@ -67,7 +65,7 @@ class Tagger(WindowTagger):
 
     @classmethod
     def from_pretrained(
-        cls, path: str | Path, batch_size: int = 128, device: str | None = None, runtime: str = "torch"
+        cls, path: str | Path, batch_size: int = DEFAULT_BATCH_SIZE, device: str | None = None, runtime: str = "torch"
     ) -> WindowTagger:
         """The torch Tagger of a model folder; with runtime onnx or onnx-int8, its ONNX Runtime tagger."""
         if runtime != "torch":

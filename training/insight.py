@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from training.choices import DEFAULT_BATCH_SIZE
 from training.errors import XiezuoError
 from training.files import atomic_write_text
 from training.infer import Entity, Tagger
@@ -190,7 +191,7 @@ def _is_tagged(path: str) -> bool:
 
 
 def articles(
-    inputs: list[str], model: Path | None = None, texts: list[str] | None = None, batch_size: int = 128
+    inputs: list[str], model: Path | None = None, texts: list[str] | None = None, batch_size: int = DEFAULT_BATCH_SIZE
 ) -> Iterator[tuple[Record, list[Entity]] | BadRecord]:
     """Each record with its entities, in input order: tagged inputs as they are, the others tagged here."""
     tagged = [path for path in inputs if path != "-" and Path(path).exists() and _is_tagged(path)]
@@ -304,7 +305,7 @@ def run(
     out_dir: Path,
     model: Path | None = None,
     texts: list[str] | None = None,
-    batch_size: int = 128,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     report: bool = True,
     on_bad=None,
     on_article=None,

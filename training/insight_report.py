@@ -11,13 +11,9 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from training.divisions import divisions
 from training.render import render
-
-if TYPE_CHECKING:
-    from training.insight import ArticleInsight
 
 EVIDENCE_PER_FIGURE = 5  # sentences kept for each pair and each money cell
 SENTENCE_CHARS = 240
@@ -58,7 +54,7 @@ class ReportData:
     attributed: int = 0
     pairs: dict[Key, PairData] = field(default_factory=dict)
 
-    def add(self, article: ArticleInsight) -> None:
+    def add(self, article) -> None:  # an insight.ArticleInsight (not imported: insight imports this module)
         self.articles += 1
         self.places += len(article.places)
         self.resolved += sum(1 for place in article.places if place.path)

@@ -30,7 +30,7 @@ from functools import lru_cache
 import ahocorasick
 import numpy as np
 
-from training.baseline import PROVINCE_ABBREVIATIONS, region_names
+from training.gazetteer import PROVINCE_ABBREVIATIONS, region_names
 
 KINDS = ("REGION", "PERSON", "ORG", "WORD", "SURNAME")  # new kinds go last: a model keeps the bits it was trained on
 POSITIONS = ("B", "M", "E", "S")

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from training.choices import DEFAULT_BATCH_SIZE
 from training.errors import XiezuoError, first_line
 from training.shipped import check_model_folder, weights_digest
 from training.tagged import WindowTagger
@@ -85,7 +86,7 @@ def checked_session(model_dir: Path, runtime: str, threads: int | None = None):
 class OnnxTagger(WindowTagger):
     """A model folder's ONNX export, wrapped for whole articles: the methods of training.infer.Tagger."""
 
-    def __init__(self, model_dir: Path, runtime: str, batch_size: int = 128, threads: int | None = None):
+    def __init__(self, model_dir: Path, runtime: str, batch_size: int = DEFAULT_BATCH_SIZE, threads: int | None = None):
         config = check_model_folder(model_dir)
         super().__init__(config, CharVocab.from_folder(model_dir), model_dir.name, batch_size)
         self.session, metadata = checked_session(model_dir, runtime, threads)
@@ -102,7 +103,7 @@ class OnnxTagger(WindowTagger):
 
     @classmethod
     def from_pretrained(
-        cls, path: str | Path, runtime: str = "onnx", batch_size: int = 128, threads: int | None = None
+        cls, path: str | Path, runtime: str = "onnx", batch_size: int = DEFAULT_BATCH_SIZE, threads: int | None = None
     ) -> OnnxTagger:
         return cls(Path(path), runtime, batch_size=batch_size, threads=threads)
 

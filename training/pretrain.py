@@ -20,10 +20,11 @@ from transformers import BertForMaskedLM, DataCollatorForLanguageModeling, Train
 from training.annotations import load_tasks
 from training.config import ScratchEncoder, Strict, config_to_yaml, load_yaml, validated
 from training.errors import XiezuoError
+from training.files import replace_folder
 from training.modeling import char_tokenizer, scratch_bert_config
 from training.text import normalise, read_article, simplified_view
 from training.vocab import CharVocab
-from training.windows import windows
+from training.windows import SPECIAL_TOKENS, windows
 
 
 class PretrainData(Strict):
@@ -84,7 +85,7 @@ def pretrain(config: PretrainConfig, progress: bool = True) -> Path:
     rows = []
     for text in texts:
         char_ids = vocab.encode(text)
-        for start, end in windows(len(text), config.data.max_length - 2, 0, text):
+        for start, end in windows(len(text), config.data.max_length - SPECIAL_TOKENS, 0, text):
             rows.append({"input_ids": [vocab.cls_id, *char_ids[start:end], vocab.sep_id]})
     model = BertForMaskedLM(scratch_bert_config(config.encoder, tokenizer.vocab_size, config.dropout))
     training = config.training
@@ -108,8 +109,6 @@ def pretrain(config: PretrainConfig, progress: bool = True) -> Path:
     tokenizer.save_pretrained(str(work / "encoder"))
     shutil.copy(work / "vocab.txt", work / "encoder" / "vocab.txt")
     (work / "encoder" / "pretrain_config.yaml").write_text(config_to_yaml(config), encoding="utf-8")
-    if final.exists():
-        shutil.rmtree(final)
-    (work / "encoder").rename(final)
+    replace_folder(work / "encoder", final)  # the old encoder stays whole until the new one is in place
     shutil.rmtree(work)
     return final

@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from training.choices import DEFAULT_BATCH_SIZE
 from training.errors import XiezuoError, first_line
-from training.records import ENTITIES_TYPE, text_problem
+from training.inputs import JSONL_SUFFIXES, PARQUET_SUFFIX
+from training.records import BadRecord, output_row, record_from
 from training.shipped import check_model_folder
 from training.taggers import check_runtime
 
@@ -40,20 +42,24 @@ class TaggerActor:
         self.tagger = load_tagger(Path(self.folder.name), runtime, batch_size=batch_size, device="cpu", threads=threads)
 
     def __call__(self, batch: pa.Table) -> pa.Table:
+        from training.writers import ENTITIES_TYPE
+
         if "id" not in batch.column_names or "text" not in batch.column_names:
             raise XiezuoError(f"records need id and text fields; these have {', '.join(batch.column_names)}")
-        ids, texts = batch.column("id").to_pylist(), batch.column("text").to_pylist()
-        problems = [text_problem(text) for text in texts]
-        for record_id, problem in zip(ids, problems):
-            if problem:
-                logger.warning("record %s: %s; skipped", record_id, problem)
-        keep = [problem is None for problem in problems]
-        good = [text if isinstance(text, str) else text.decode("utf-8") for text, ok in zip(texts, keep) if ok]
-        articles = self.tagger.tag_batch(good)
-        rows = batch.filter(pa.array(keep)).drop_columns(["text"])
-        rows = rows.append_column("length", pa.array([len(article.text) for article in articles], pa.int64()))
-        entities = [[entity.to_dict() for entity in article.entities] for article in articles]
-        return rows.append_column("entities", pa.array(entities, ENTITIES_TYPE))
+        records = []
+        for item in batch.to_pylist():  # the local engine's rule for every record
+            record = record_from(item, "record")
+            if isinstance(record, BadRecord):
+                logger.warning("%s; skipped", record)
+            else:
+                records.append(record)
+        articles = self.tagger.tag_batch([record.text for record in records])
+        rows = [output_row(record, article) for record, article in zip(records, articles)]
+        if not rows:
+            return pa.table({"id": pa.array([], batch.schema.field("id").type)})
+        table = pa.Table.from_pylist([row | {"entities": None} for row in rows])
+        entities = pa.array([row["entities"] for row in rows], ENTITIES_TYPE())
+        return table.set_column(table.schema.get_field_index("entities"), "entities", entities)
 
 
 def model_files(model: Path) -> dict[str, bytes]:
@@ -72,18 +78,15 @@ def model_files(model: Path) -> dict[str, bytes]:
     return {name: (model / name).read_bytes() for name in wanted if (model / name).is_file()}
 
 
-JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
-
-
 def ray_input_kind(item: str) -> str:
     """jsonl, parquet or text for a file or a folder, local or remote (`s3://bucket/articles/`):
     a folder is of the kind of the files it holds, listed with pyarrow's file systems."""
     from pyarrow import fs
 
     name = item.rstrip("/").lower()
-    if name.endswith(JSON_SUFFIXES):
+    if name.endswith(JSONL_SUFFIXES):
         return "jsonl"
-    if name.endswith(".parquet"):
+    if name.endswith(PARQUET_SUFFIX):
         return "parquet"
     try:
         filesystem, path = (
@@ -93,9 +96,9 @@ def ray_input_kind(item: str) -> str:
     except (OSError, ValueError, pa.ArrowException) as error:
         raise XiezuoError(f"{item}: cannot list it ({type(error).__name__}: {first_line(error)})") from None
     suffixes = {Path(info.path).suffix.lower() for info in infos if info.type == fs.FileType.File}
-    if ".parquet" in suffixes:
+    if PARQUET_SUFFIX in suffixes:
         return "parquet"
-    return "jsonl" if suffixes & set(JSON_SUFFIXES) else "text"
+    return "jsonl" if suffixes & set(JSONL_SUFFIXES) else "text"
 
 
 def tag_with_ray(
@@ -107,13 +110,10 @@ def tag_with_ray(
     workers: int = 2,
     threads: int = 1,
     runtime: str = "torch",
-    batch_size: int = 128,
-    resume: bool = False,
+    batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> None:
     """Tag JSON lines or Parquet `inputs` into the folder `out` (jsonl or parquet) on the Ray cluster
     this process joins (`RAY_ADDRESS`, or a local instance started here)."""
-    if resume:
-        raise XiezuoError("--resume works with --engine local; Ray writes a fresh folder per run")
     if out is None or format_ not in ("jsonl", "parquet"):
         raise XiezuoError("--engine ray needs --format jsonl or parquet and --out (a folder, local or remote)")
     out = str(out)

@@ -1,8 +1,8 @@
-"""Where the shipped model lives: `models/xiezuo-small` of the source checkout the package runs from.
+"""Where the shipped model lives, and the one gate every model load passes.
 
-`make model` rebuilds it from configs/offline-small.yaml. A `pip install` of the package
-carries no model (the weights are not package data), so there the folder is absent and
-commands that default to it ask for `--model`.
+In a source checkout it is `models/xiezuo-small` (`make model` rebuilds it from
+configs/offline-small.yaml); a wheel carries that folder as the package data `training/shipped_model`
+(pyproject.toml), so `pip install` tags out of the box.
 
 `check_model_folder` is the one gate of a model folder (torch and ONNX loads alike): its
 config.json is read and checked here, without loading torch or transformers.
@@ -19,10 +19,12 @@ from training.errors import XiezuoError
 
 TAG_PREFIXES = ("B", "I", "E", "S")  # with O, every tag scheme the project writes (BIO, BIOES)
 WEIGHTS = "model.safetensors"
+PACKAGE = Path(__file__).resolve().parent
 
 
 def default_model_path() -> Path:
-    return Path(__file__).resolve().parent.parent / "models" / "xiezuo-small"
+    checkout = PACKAGE.parent / "models" / "xiezuo-small"
+    return checkout if (checkout / "config.json").is_file() else PACKAGE / "shipped_model"
 
 
 def check_model_folder(path: Path) -> dict:
@@ -35,8 +37,8 @@ def check_model_folder(path: Path) -> dict:
     if not (path / "config.json").is_file():
         if path == default_model_path():
             raise XiezuoError(
-                f"no --model given and the shipped model is not installed ({path} comes with a source checkout, "
-                "not with `pip install`); pass --model FOLDER, a model folder written by `xiezuo-ner train`"
+                f"no --model given and the shipped model is not installed ({path} is missing: reinstall the package, "
+                "or pass --model FOLDER, a model folder written by `xiezuo-ner train`)"
             )
         raise XiezuoError(f"{path}: not a model folder (no config.json); train one with `xiezuo-ner train`")
     try:
@@ -112,3 +114,19 @@ def weights_digest(folder: Path) -> str:
     except OSError as error:
         raise XiezuoError(f"{folder / WEIGHTS}: cannot read the weights ({error.strerror})") from None
     return digest.hexdigest()
+
+
+MODEL_FILES = ("config.json", "model.safetensors")  # what decides a model's entities, besides the tokenizer
+
+
+def model_digest(path: Path) -> str:
+    """A digest of a model folder's config and weights: which model an output was written with."""
+    digest = hashlib.sha256()
+    for name in (*MODEL_FILES, "tokenizer.json", "vocab.txt"):
+        file = path / name
+        if file.is_file():
+            digest.update(name.encode())
+            with file.open("rb") as data:
+                for block in iter(lambda: data.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()[:16]

@@ -12,33 +12,22 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from training.display import quiet_libraries
+from training import worker
+from training.choices import DEFAULT_BATCH_SIZE
 from training.errors import XiezuoError
-from training.records import BadRecord, Record, open_writer, output_record, read_records
+from training.records import BadRecord, Record
 from training.shipped import check_model_folder
 from training.tagged import Entity, TaggedArticle, WindowTagger, window_size
-from training.taggers import check_runtime, load_tagger
-from training.tagging import check_output
 
 CHUNK_BATCHES = 4  # batches of windows per chunk of articles: full batches, little held in memory
 
 Item = Record | BadRecord
-
-
-@dataclass
-class CorpusSummary:
-    tagged: int = 0
-    characters: int = 0
-    resumed: int = 0  # records skipped because the output already held their id
-    bad: int = 0
-    entities: Counter = field(default_factory=Counter)
 
 
 def chunk_chars(model: Path, batch_size: int) -> int:
@@ -64,10 +53,6 @@ Tagged = tuple[
 ]  # an article's entities and its share of unknown characters: all a worker sends back
 
 
-def _results(articles: list[TaggedArticle]) -> list[Tagged]:
-    return [(article.entities, article.unknown_share) for article in articles]
-
-
 def _assemble(group: list[Item], results: list[Tagged]) -> Iterator[tuple[Record, TaggedArticle] | BadRecord]:
     found = iter(results)
     for item in group:
@@ -82,21 +67,7 @@ def tag_stream(tagger: WindowTagger, items: Iterable[Item]) -> Iterator[tuple[Re
     """Each record with its tagged article (bad records as they came), in input order, on this process."""
     max_chars = tagger.batch_size * tagger.max_chars * CHUNK_BATCHES
     for group in chunks(items, max_chars):
-        yield from _assemble(group, _results(tagger.tag_batch(_texts(group))))
-
-
-_worker_tagger: WindowTagger | None = None
-
-
-def _start_worker(model: Path, batch_size: int, runtime: str, threads: int) -> None:
-    global _worker_tagger
-    if runtime == "torch":
-        quiet_libraries()
-    _worker_tagger = load_tagger(model, runtime, batch_size=batch_size, device="cpu", threads=threads)
-
-
-def _tag_in_worker(texts: list[str]) -> list[Tagged]:
-    return _results(_worker_tagger.tag_batch(texts))
+        yield from _assemble(group, worker.results(tagger.tag_batch(_texts(group))))
 
 
 def threads_per_worker(workers: int) -> int:
@@ -104,18 +75,18 @@ def threads_per_worker(workers: int) -> int:
 
 
 def tag_stream_parallel(
-    model: Path, items: Iterable[Item], workers: int, batch_size: int = 128, runtime: str = "torch"
+    model: Path, items: Iterable[Item], workers: int, batch_size: int = DEFAULT_BATCH_SIZE, runtime: str = "torch"
 ) -> Iterator[tuple[Record, TaggedArticle] | BadRecord]:
     """`tag_stream` on `workers` processes, results in input order. Processes are spawned (a forked torch
     can hang) and a worker that dies stops the run with an error (a `multiprocessing.Pool` would wait)."""
     max_chars = chunk_chars(model, batch_size)
     context = multiprocessing.get_context("spawn")
-    initargs = (model, batch_size, runtime, threads_per_worker(workers))
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=initargs) as pool:
+    initargs = (model, batch_size, runtime, threads_per_worker(workers), os.getpid())
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=worker.start, initargs=initargs) as pool:
         pending: deque = deque()
         try:
             for group in chunks(items, max_chars):
-                pending.append((group, pool.submit(_tag_in_worker, _texts(group))))
+                pending.append((group, pool.submit(worker.tag_texts, _texts(group))))
                 if len(pending) > 2 * workers:
                     group, result = pending.popleft()
                     yield from _assemble(group, result.result())
@@ -126,53 +97,3 @@ def tag_stream_parallel(
             raise XiezuoError(
                 "a tagging worker stopped (killed, or out of memory); rerun with --resume, fewer --workers or a smaller --batch-size"
             ) from None
-
-
-def tag_corpus(
-    inputs: list[str],
-    out: Path | None,
-    format_: str,
-    model: Path,
-    *,
-    workers: int = 1,
-    resume: bool = False,
-    runtime: str = "torch",
-    batch_size: int = 128,
-    on_bad: Callable[[BadRecord], None] = lambda bad: None,
-    on_tagged: Callable[[int], None] = lambda characters: None,
-) -> CorpusSummary:
-    """Read `inputs`, tag every record not already in `out` (with `resume`), write each as it is done."""
-    if workers < 1:
-        raise XiezuoError(f"--workers must be 1 or more, not {workers}")
-    check_runtime(model, runtime)  # a bad model or export: one line before anything is written or spawned
-    if out is not None:
-        check_output(out, inputs, folder=format_ == "parquet")
-    summary = CorpusSummary()
-    writer, done = open_writer(out, format_, resume)
-
-    def pending() -> Iterator[Item]:
-        for item in read_records(inputs):
-            if isinstance(item, Record) and item.id in done:
-                summary.resumed += 1
-            else:
-                yield item
-
-    try:
-        if workers == 1:
-            results = tag_stream(load_tagger(model, runtime, batch_size=batch_size), pending())
-        else:
-            results = tag_stream_parallel(model, pending(), workers, batch_size, runtime)
-        for result in results:
-            if isinstance(result, BadRecord):
-                summary.bad += 1
-                on_bad(result)
-                continue
-            record, article = result
-            writer.write(output_record(record, article))
-            summary.tagged += 1
-            summary.characters += len(record.text)
-            summary.entities.update(entity.label for entity in article.entities)
-            on_tagged(len(record.text))
-    finally:
-        writer.close()
-    return summary

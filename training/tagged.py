@@ -17,12 +17,13 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from training.annotations import trim_edges
+from training.choices import DEFAULT_BATCH_SIZE
 from training.errors import XiezuoError
 from training.lexicon import default_lexicon
 from training.tags import spans_from_tags, tag_labels
 from training.text import normalise, simplified_view
 from training.vocab import CharVocab
-from training.windows import encode_window, windows
+from training.windows import SPECIAL_TOKENS, encode_window, windows
 
 logger = logging.getLogger(__name__)
 DEFAULT_OVERLAP = 64  # characters; an entity cut by one window is whole in its neighbour
@@ -58,7 +59,7 @@ class TaggedArticle:
 def window_size(config: dict) -> tuple[int, int]:
     """(characters per window, overlap) as in training, from a model's config (config.json's keys);
     models trained elsewhere get the position limit."""
-    max_chars = min(config.get("window_max_length", 512), config.get("max_position_embeddings", 512)) - 2
+    max_chars = min(config.get("window_max_length", 512), config.get("max_position_embeddings", 512)) - SPECIAL_TOKENS
     return max_chars, config.get("window_overlap", min(DEFAULT_OVERLAP, max_chars // 4))
 
 
@@ -82,7 +83,7 @@ def pad_arrays(examples: list[dict[str, list[int]]], pad_id: int) -> dict[str, n
 class WindowTagger:
     """A trained token classifier wrapped for whole articles of any length; subclasses give `_forward`."""
 
-    def __init__(self, config: dict, vocab: CharVocab, model_version: str, batch_size: int = 128):
+    def __init__(self, config: dict, vocab: CharVocab, model_version: str, batch_size: int = DEFAULT_BATCH_SIZE):
         """`config`: the model folder's config.json (as `shipped.check_model_folder` returns it)."""
         if batch_size < 1:
             raise XiezuoError(f"batch size must be at least 1, not {batch_size}")
@@ -188,7 +189,7 @@ class WindowTagger:
             batch = group[start : start + self.batch_size]
             tags, chosen = self._forward(pad_arrays([example for _, example in batch], self.vocab.pad_id))
             for row, (window, example) in enumerate(batch):
-                length = len(example["input_ids"]) - 2
+                length = len(example["input_ids"]) - SPECIAL_TOKENS
                 yield window, tags[row, :length], chosen[row, :length]
 
     def _forward(self, inputs: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from training.choices import DEFAULT_BATCH_SIZE
 from training.errors import XiezuoError
 from training.onnx_runtime import ONNX_FILES, OnnxTagger, checked_session
 from training.shipped import check_model_folder
@@ -28,7 +29,7 @@ def check_runtime(model: Path, runtime: str) -> dict:
 def load_tagger(
     model: str | Path,
     runtime: str = "torch",
-    batch_size: int = 128,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     device: str | None = None,
     threads: int | None = None,
 ) -> WindowTagger:

@@ -1,178 +1,158 @@
-"""The job behind `xiezuo-ner tag`: inputs → Tagger → one output in one format.
+"""The job behind `xiezuo-ner tag`: any inputs → records → the local, worker or Ray engine → one writer.
 
-A bad input (missing, a folder, not UTF-8, binary) is reported in one line and the rest
-are tagged. Standard input gets exactly the checks files get. The output is written aside
-and renamed into place when the run ends, so an interrupted run never leaves a truncated
-file, and an input is never the output.
+`tag(...)` validates everything once, before any work: the options that go together, the model folder
+(the one gate) and its ONNX export, the output. Then every record is tagged in input order and its row
+(`records.output_row`) goes to the writer of the chosen format, under the one output rule
+(training/writers.py). A bad record or input is reported in one line naming its file, line or row and
+id, and the rest are tagged; `TagSummary.bad` counts them (the CLI then exits 1).
 """
 
 from __future__ import annotations
 
-import glob
-import json
-import sys
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
 
+from training.choices import DEFAULT_BATCH_SIZE, RESUMABLE, Engine, OutputFormat, Runtime
 from training.errors import XiezuoError
-from training.text import decode_article, read_article
-
-if TYPE_CHECKING:  # the CLI imports this module for OutputFormat; torch loads only when tagging starts
-    from training.infer import TaggedArticle, Tagger
-
-STDIN = "-"
-
-
-class OutputFormat(str, Enum):
-    pretty = "pretty"
-    json = "json"
-    jsonl = "jsonl"
-    conll = "conll"
-    label_studio = "label-studio"
-    html = "html"
-    parquet = "parquet"  # corpus tagging only (training/stream.py): --out names a folder
-
-
-class Engine(str, Enum):
-    local = "local"  # this machine: one process, or --workers processes
-    ray = "ray"  # Ray Data over a pool of Tagger actors (training/ray_engine.py)
-
-
-class Runtime(str, Enum):
-    torch = "torch"
-    onnx = "onnx"  # <model>/model.onnx, written by `xiezuo-ner export --onnx`
-    onnx_int8 = "onnx-int8"  # <model>/model.int8.onnx, written with --int8
-
-
-def expand_inputs(items: list[str]) -> list[str]:
-    """Files as given, folders searched recursively for *.txt, globs expanded (quoted ones too), `-` kept once."""
-    if items.count(STDIN) > 1:
-        raise XiezuoError("standard input (-) can be named only once")
-    inputs: list[str] = []
-    for item in items:
-        path = Path(item)
-        if item == STDIN:
-            inputs.append(STDIN)
-        elif path.is_dir():
-            inputs.extend(str(found) for found in sorted(path.rglob("*.txt")) if found.is_file())
-        elif any(char in item for char in "*?[") and not path.exists():
-            inputs.extend(sorted(glob.glob(item, recursive=True)))
-        else:
-            inputs.append(item)  # a missing file is reported when it is read, after the others are tagged
-    return inputs
-
-
-def check_output(out: Path, inputs: list[str], folder: bool = False) -> None:
-    """Refuse an output that is one of the inputs or cannot be written, before any tagging starts.
-
-    `folder`: the output is a folder of parts (Parquet), created if missing; otherwise a file.
-    """
-    if out.is_dir() and not folder:
-        raise XiezuoError(f"--out {out}: is a folder; name a file")
-    if not out.parent.is_dir():
-        raise XiezuoError(f"--out {out}: folder {out.parent} does not exist")
-    target = out.resolve()
-    for item in inputs:
-        if item != STDIN and Path(item).resolve() == target:
-            raise XiezuoError(f"--out {out}: is also an input; writing it would destroy the articles")
-
-
-def read_input(item: str) -> tuple[str, str]:
-    """(name, text) of a file or of standard input, read as UTF-8 bytes with the same checks."""
-    if item == STDIN:
-        return "<stdin>", decode_article(sys.stdin.buffer.read(), "<stdin>")
-    return item, read_article(Path(item))
-
-
-class ArticleWriter:
-    """Writes tagged articles in one format: line formats as they come, whole-document formats at the end."""
-
-    def __init__(self, format_: OutputFormat, stream: TextIO, model_version: str):
-        from rich.console import Console
-
-        from training import formats
-
-        self.formats = formats
-        self.format, self.stream, self.model_version = format_, stream, model_version
-        self.screen = (
-            Console(file=stream, soft_wrap=True, markup=False, emoji=False, highlight=False)
-            if format_ is OutputFormat.pretty
-            else None
-        )
-        self.collected: list[tuple[str, TaggedArticle]] = []
-
-    def write(self, name: str, article: TaggedArticle) -> None:
-        if self.format is OutputFormat.pretty:
-            self.formats.print_pretty(self.screen, name, article)
-        elif self.format is OutputFormat.jsonl:
-            self.stream.write(self.formats.as_jsonl(name, article))
-        elif self.format is OutputFormat.conll:
-            self.stream.write(self.formats.as_conll(name, article))
-        else:
-            self.collected.append((name, article))
-
-    def close(self) -> None:
-        if self.format is OutputFormat.json:
-            items = [self.formats.article_json(name, article) for name, article in self.collected]
-            self.stream.write(json.dumps(items, ensure_ascii=False, indent=2) + "\n")
-        elif self.format is OutputFormat.label_studio:
-            tasks = [
-                self.formats.as_label_studio(name, article, self.model_version) for name, article in self.collected
-            ]
-            self.stream.write(json.dumps(tasks, ensure_ascii=False, indent=2) + "\n")
-        elif self.format is OutputFormat.html:
-            self.stream.write(self.formats.as_html(self.collected))
+from training.inputs import check_output, expand_inputs, is_uri
+from training.records import BadRecord, Record, id_key, output_row, read_records
 
 
 @dataclass
 class TagSummary:
-    articles: int = 0
+    tagged: int = 0
     characters: int = 0
-    entities: dict[str, int] = field(default_factory=dict)
-    failed: list[str] = field(default_factory=list)  # one line per bad input
-    warnings: list[str] = field(default_factory=list)
+    resumed: int = 0  # records skipped because the output already held their id
+    bad: int = 0
+    entities: Counter = field(default_factory=Counter)
 
 
-def tag_inputs(
-    tagger: Tagger,
+def check_options(
+    out: str | None, format_: OutputFormat, engine: Engine, workers: int, resume: bool, force: bool
+) -> None:
+    """Options that do not go together, in one line each, before any work."""
+    if workers < 1:
+        raise XiezuoError(f"--workers must be 1 or more, not {workers}")
+    if resume and force:
+        raise XiezuoError("--resume continues --out and --force replaces it: pass one of them")
+    if resume and out is None:
+        raise XiezuoError("--resume needs --out: the ids already tagged are read from it")
+    if resume and format_ not in RESUMABLE:
+        raise XiezuoError(
+            f"--resume works with --format jsonl or parquet, not {format_.value}: they are written record by record"
+        )
+    if format_ is OutputFormat.parquet and out is None:
+        raise XiezuoError("--format parquet needs --out FOLDER (it writes a folder of part files)")
+    if engine is Engine.ray and resume:
+        raise XiezuoError("--resume works with --engine local; Ray writes a fresh folder per run")
+    if engine is Engine.ray and (format_ not in RESUMABLE or out is None):
+        raise XiezuoError("--engine ray needs --format jsonl or parquet and --out (a folder, local or remote)")
+    if engine is Engine.local and out is not None and is_uri(out):
+        raise XiezuoError(f"--out {out}: a URI is written by --engine ray only; name a local path")
+
+
+def tag(
     inputs: list[str],
-    writer: ArticleWriter,
-    report: Callable[[str, str], None],
-    advance: Callable[[], None],
+    model: Path,
+    *,
+    out: str | Path | None = None,
+    format_: OutputFormat | str = OutputFormat.jsonl,
+    engine: Engine | str = Engine.local,
+    runtime: Runtime | str = Runtime.torch,
+    workers: int = 1,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    resume: bool = False,
+    force: bool = False,
+    on_bad: Callable[[str], None] = lambda line: None,
+    on_warning: Callable[[str], None] = lambda line: None,
+    on_tagged: Callable[[], None] = lambda: None,
 ) -> TagSummary:
-    """Tag every input into `writer`, in order; `report(line, kind)` hears each failure ("error") or warning.
+    """Tag every record of `inputs` with `model` into `out` (standard output when None) in `format_`."""
+    from training.taggers import check_runtime
 
-    Windows of many articles share each batch (training/stream.py), as in corpus tagging.
-    """
-    from training.records import BadRecord, text_records
-    from training.stream import tag_stream
+    format_, engine, runtime = OutputFormat(format_), Engine(engine), Runtime(runtime)
+    out = str(out) if out is not None else None
+    check_options(out, format_, engine, workers, resume, force)
+    check_runtime(model, runtime.value)  # the model-folder gate (and the ONNX export's): one line before any work
+    if engine is Engine.ray:
+        from training.ray_engine import tag_with_ray
 
+        tag_with_ray(inputs, out, format_.value, model, workers=workers, runtime=runtime.value, batch_size=batch_size)
+        return TagSummary()
+    if not expand_inputs(inputs):
+        raise XiezuoError(f"no input files in {' '.join(inputs)}")
+    if out is not None:
+        check_output(Path(out), inputs, folder=format_ is OutputFormat.parquet)
+    from training.shipped import model_digest
+    from training.writers import Output
+
+    run = {"written_by": "xiezuo-ner tag", "format": format_.value, "model": Path(model).name}
+    output = Output(
+        Path(out) if out else None, format_, run | {"model_digest": model_digest(Path(model))}, resume, force
+    )
     summary = TagSummary()
-    for result in tag_stream(tagger, text_records(inputs)):
-        if isinstance(result, BadRecord):
-            summary.failed.append(str(result))
-            report(str(result), "error")
-            advance()
-            continue
-        record, article = result
-        name, text = record.id, record.text
-        warning = article_warning(name, article)
-        if warning:
-            summary.warnings.append(warning)
-            report(warning, "warning")
-        writer.write(name, article)
-        summary.articles += 1
-        summary.characters += len(text)
-        for entity in article.entities:
-            summary.entities[entity.label] = summary.entities.get(entity.label, 0) + 1
-        advance()
+    try:
+        for result in _tagged(inputs, model, output.done, summary, on_warning, workers, batch_size, runtime):
+            _write(result, output, summary, on_bad, on_warning)
+            on_tagged()
+    except BaseException as error:
+        output.abandon(keep=isinstance(error, KeyboardInterrupt))
+        raise
+    output.finish()
     return summary
 
 
-def article_warning(name: str, article: TaggedArticle) -> str | None:
+def _tagged(inputs, model, done, summary, on_warning, workers, batch_size, runtime) -> Iterator:
+    """Each pending record with its tagged article (bad records as they come), in input order."""
+    from training.stream import tag_stream, tag_stream_parallel
+
+    seen: set[str] = set()
+
+    def pending() -> Iterator[Record | BadRecord]:
+        for item in read_records(inputs):
+            if isinstance(item, Record):
+                key = id_key(item.id)
+                if key in done:
+                    summary.resumed += 1
+                    continue
+                if key in seen:
+                    on_warning(f"id {key} appears more than once; each record is tagged and written")
+                seen.add(key)
+            yield item
+
+    if workers == 1:
+        from training.taggers import load_tagger
+
+        return tag_stream(load_tagger(model, runtime.value, batch_size=batch_size), pending())
+    return tag_stream_parallel(model, pending(), workers, batch_size, runtime.value)
+
+
+def _write(result, output, summary: TagSummary, on_bad, on_warning) -> None:
+    from training.formats import RowError, row_name
+
+    if isinstance(result, BadRecord):
+        summary.bad += 1
+        on_bad(str(result))
+        return
+    record, article = result
+    row = output_row(record, article)
+    try:
+        output.writer.write(row, record.text)
+    except RowError as error:
+        summary.bad += 1
+        on_bad(f"{row_name(row)}: {error}; skipped")
+        return
+    warning = article_warning(row_name(row), article)
+    if warning:
+        on_warning(warning)
+    summary.tagged += 1
+    summary.characters += len(record.text)
+    summary.entities.update(entity.label for entity in article.entities)
+
+
+def article_warning(name: str, article) -> str | None:
     """Why an article's (lack of) entities may mislead: it is blank, or the model cannot read it."""
     if not article.text.strip():
         return f"{name}: empty article; no entities"

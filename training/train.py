@@ -39,6 +39,7 @@ from training.augment import augment
 from training.config import Config, config_to_yaml
 from training.dataset import build_dataset, data_hash, documents_digest, select
 from training.errors import XiezuoError
+from training.files import replace_folder
 from training.lexicon import default_lexicon
 from training.modeling import build_model, crf_view
 from training.tags import tag_names
@@ -395,16 +396,3 @@ def _train(config: Config, resume: bool, callbacks: list[TrainerCallback] | None
     replace_folder(model_dir, final)  # a finished earlier run of the same name is replaced only now
     shutil.rmtree(work)
     return final
-
-
-def replace_folder(new: Path, target: Path) -> None:
-    """Put the complete folder `new` at `target`: the old one is moved aside first and removed last,
-    so `target` is always either the old model or the new one, whole (two renames, no copying)."""
-    if not target.exists():
-        new.rename(target)
-        return
-    old = target.with_name(f".{target.name}.replaced")
-    shutil.rmtree(old, ignore_errors=True)
-    target.rename(old)
-    new.rename(target)
-    shutil.rmtree(old)

@@ -1,8 +1,6 @@
-"""Articles cut into model windows, and a window encoded as [CLS] characters [SEP].
-
-Torch-free and `datasets`-free: training (training/dataset.py) and every tagger (torch or ONNX)
-cut and encode windows with these two functions.
-"""
+"""Windows of characters: how an article of any length is cut for the model, and one window encoded as
+[CLS] characters [SEP]. Shared by training (training/dataset.py) and tagging (training/infer.py); it needs
+neither `datasets` nor torch."""
 
 from __future__ import annotations
 
@@ -11,6 +9,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from training.annotations import Span
     from training.vocab import CharVocab
+
+SPECIAL_TOKENS = 2  # [CLS] and [SEP] take two positions of every window
 
 SENTENCE_ENDS = set("。！？；!?;\n")
 IGNORE_INDEX = -100  # positions the loss and metrics skip ([CLS], [SEP], padding)
@@ -53,7 +53,10 @@ def encode_window(
     char_ids: list[int], vocab: CharVocab, tag_ids: list[int] | None = None, lexicon_flags: list[int] | None = None
 ) -> dict[str, list[int]]:
     """[CLS] characters [SEP], with labels (and lexicon flags) aligned to characters; IGNORE_INDEX (no flags) elsewhere."""
-    example = {"input_ids": [vocab.cls_id, *char_ids, vocab.sep_id], "attention_mask": [1] * (len(char_ids) + 2)}
+    example = {
+        "input_ids": [vocab.cls_id, *char_ids, vocab.sep_id],
+        "attention_mask": [1] * (len(char_ids) + SPECIAL_TOKENS),
+    }
     if tag_ids is not None:
         example["labels"] = [IGNORE_INDEX, *tag_ids, IGNORE_INDEX]
     if lexicon_flags is not None:
