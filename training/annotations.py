@@ -167,8 +167,8 @@ def is_natural_feature(text: str) -> bool:
         return False
     names = _division_names()
     view = simplified_view(text)
-    if view in FEATURE_NAMES:
-        return True
+    if view in FEATURE_NAMES:  # unless a division is called so too (太湖 is also 太湖县's short form)
+        return view not in names
     while cut := max((i for i in range(2, len(view) + 1) if view[:i] in names), default=0):
         view = view[cut:]  # 澜沧 | 江, 深圳 | 坪山
     if not view or view in names or any(view[i:] in names for i in range(1, len(view) - 1)):

@@ -199,7 +199,7 @@ def articles(
         records = _with_texts(chain.from_iterable(_rows(Path(path)) for path in tagged), read_records(texts))
         yield from _checked(records)
     elif tagged:
-        yield from _checked(read_records(tagged))
+        yield from _checked(read_records(tagged, tagged=True))
     untagged = [path for path in inputs if path not in tagged]
     if untagged:
         tagger = Tagger.from_pretrained(model or default_model_path(), batch_size=batch_size)

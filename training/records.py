@@ -65,8 +65,9 @@ def text_problem(text: object) -> str | None:
     return None
 
 
-def record_from(item: object, where: str) -> Record | BadRecord:
-    """A record from a JSON object or a Parquet row, or why it is not one."""
+def record_from(item: object, where: str, tagged: bool = False) -> Record | BadRecord:
+    """A record from a JSON object or a Parquet row, or why it is not one. `tagged`: a row of `tag`'s
+    output, whose `length` and `entities` are kept as fields (in an input to tag they would be lost)."""
     if not isinstance(item, dict):
         return BadRecord(where, "not a JSON object")
     record_id = item.get("id")
@@ -78,23 +79,24 @@ def record_from(item: object, where: str) -> Record | BadRecord:
     problem = text_problem(item.get("text"))
     if problem:
         return BadRecord(where, problem)
-    taken = [name for name in ADDED_FIELDS if name in item]
+    taken = [] if tagged else [name for name in ADDED_FIELDS if name in item]
     if taken:
         return BadRecord(where, f"has a field named {' and '.join(taken)}, which the output writes; rename it")
     text = item["text"] if isinstance(item["text"], str) else item["text"].decode("utf-8")
     return Record(record_id, text, {key: value for key, value in item.items() if key not in ("id", "text")})
 
 
-def read_records(items: list[str]) -> Iterator[Record | BadRecord]:
-    """Every record of every input, in the order given, one at a time (memory does not grow with the corpus)."""
+def read_records(items: list[str], tagged: bool = False) -> Iterator[Record | BadRecord]:
+    """Every record of every input, in the order given, one at a time (memory does not grow with the corpus).
+    `tagged`: the inputs are `tag`'s output (their `length` and `entities` fields are kept)."""
     for item in expand_inputs(items):
         kind = input_kind(item)
         if kind == "text":
             yield text_record(item)
         elif kind == "jsonl":
-            yield from jsonl_records(Path(item))
+            yield from jsonl_records(Path(item), tagged)
         else:
-            yield from parquet_records(Path(item))
+            yield from parquet_records(Path(item), tagged)
 
 
 def text_record(item: str) -> Record | BadRecord:
@@ -111,7 +113,7 @@ def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
-def jsonl_records(path: Path) -> Iterator[Record | BadRecord]:
+def jsonl_records(path: Path, tagged: bool = False) -> Iterator[Record | BadRecord]:
     try:
         lines = path.open("rb")
     except OSError as error:
@@ -137,10 +139,10 @@ def jsonl_records(path: Path) -> Iterator[Record | BadRecord]:
                     where, f"invalid JSON: {first_line(error) if isinstance(error, ValueError) else 'nested too deep'}"
                 )
                 continue
-            yield record_from(item, where)
+            yield record_from(item, where, tagged)
 
 
-def parquet_records(path: Path) -> Iterator[Record | BadRecord]:
+def parquet_records(path: Path, tagged: bool = False) -> Iterator[Record | BadRecord]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -163,7 +165,7 @@ def parquet_records(path: Path) -> Iterator[Record | BadRecord]:
             for batch in parquet.iter_batches(batch_size=1024):
                 for item in batch.to_pylist():
                     row += 1
-                    yield record_from(item, f"{file}: row {row}")
+                    yield record_from(item, f"{file}: row {row}", tagged)
         except (OSError, pa.ArrowException) as error:
             yield BadRecord(f"{file}: after row {row}", f"corrupt ({type(error).__name__}: {first_line(error)})")
 
