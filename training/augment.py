@@ -42,7 +42,7 @@ from pathlib import Path
 from faker import Faker
 from faker.providers.address.zh_CN import Provider as AddressProvider
 
-from training.annotations import LABELS, Document, Span
+from training.annotations import LABELS, Document, Span, span_rule_problem
 from training.gazetteer import (
     LOCAL_SUFFIXES,
     PROVINCE_ABBREVIATIONS,
@@ -279,7 +279,15 @@ class MentionSampler:
         self.organisations = dictionary_organisations()
 
     def __call__(self, label: str, gold: str) -> str:
-        """A replacement for the gold mention `gold` of `label`."""
+        """A replacement for the gold mention `gold` of `label` that the spec's span rules accept (a drawn
+        `县人民医院` or `太湖` the lake is drawn again; after ten tries the gold mention is kept)."""
+        for _ in range(10):
+            mention = self._draw(label, gold)
+            if span_rule_problem(label, mention) is None:
+                return mention
+        return gold
+
+    def _draw(self, label: str, gold: str) -> str:
         rng = self.rng
         if label not in LABELS or (self.own[label] and rng.random() < 0.3):
             return rng.choice(self.own[label])
