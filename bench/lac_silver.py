@@ -16,7 +16,6 @@ of one character are dropped (LAC's single characters are mostly noise in runnin
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from pathlib import Path
@@ -24,8 +23,7 @@ from pathlib import Path
 import typer
 from lac_baseline import SENTENCE, lac_spans, with_rules
 
-from training.annotations import Document, load_tasks, task_json
-from training.files import atomic_write_text
+from training.annotations import Document, load_tasks, save_tasks
 from training.gazetteer import division_names
 from training.text import simplified_view
 
@@ -77,11 +75,6 @@ def main(
         print(f"{path.name}: {len(silver)} documents → {target}")
     seconds = time.perf_counter() - started
     print(f"{characters:,} characters in {seconds:.0f} s; silver spans: {counts}")
-
-
-def save_tasks(documents: list[Document], path: Path) -> None:
-    """One task file holding every document (as `corpus build` writes them)."""
-    atomic_write_text(path, json.dumps([task_json(d) for d in documents], ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

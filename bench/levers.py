@@ -23,6 +23,7 @@ from training.evaluate import evaluate_documents
 DEV_1 = Path("annotations/corpus/dev-1.json")
 DEV_REAL = Path("../shared/dev-real/tasks.json")
 COLUMNS = [*LABELS, "micro"]
+REAL_PAGES_HEADING = "## Real pages"
 
 
 def scores(model: Path, data: Path) -> dict[str, float]:
@@ -50,9 +51,10 @@ def record_dev_real(model: Path, dev_real: Path) -> None:
     metrics_path.write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     scores = ", ".join(f"{label} {system['per_label'][label]['f1']:.3f}" for label in LABELS)
     card = model / "README.md"
+    kept = card.read_text(encoding="utf-8").split(REAL_PAGES_HEADING)[0].rstrip("\n") + "\n"  # recorded once
     card.write_text(
-        card.read_text(encoding="utf-8")
-        + f"\n## Real pages\n\nOn `../shared/dev-real` (25 real pages, 946 spans; never trained on, not even for early"
+        kept
+        + f"\n{REAL_PAGES_HEADING}\n\nOn `../shared/dev-real` (25 real pages, 946 spans; never trained on, not even for early"
         f" stopping): micro F1 **{system['micro']['f1']:.3f}** ({scores}); `python bench/levers.py {model}`.\n",
         encoding="utf-8",
     )

@@ -17,6 +17,17 @@ from training.annotations import Document, Span, save_document
 from training.config import Config, config_from_dict
 
 PROJECT = Path(__file__).resolve().parent.parent
+# What a finished run writes into its model folder (the shipped model and every test model alike).
+MODEL_FOLDER_FILES = {
+    "model.safetensors",
+    "config.json",
+    "tokenizer.json",
+    "vocab.txt",
+    "training_config.yaml",
+    "run.json",
+    "metrics.json",
+    "README.md",
+}
 GOLD = PROJECT / "annotations"
 
 ENTITIES = {

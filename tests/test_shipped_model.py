@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.conftest import MODEL_FOLDER_FILES
 from training.annotations import load_documents
 from training.cli import DEFAULT_MODEL, app
 from training.config import load_config
@@ -22,16 +23,7 @@ SEED = PROJECT / "seeds" / "000_7a95b9ea3265a927.txt"
 
 def test_the_shipped_model_is_complete_small_and_pickle_free():
     files = {path.name for path in SHIPPED.iterdir()}
-    assert {
-        "model.safetensors",
-        "config.json",
-        "tokenizer.json",
-        "vocab.txt",
-        "training_config.yaml",
-        "run.json",
-        "metrics.json",
-        "README.md",
-    } <= files
+    assert MODEL_FOLDER_FILES <= files
     assert not any(name.endswith((".bin", ".pt", ".pkl")) for name in files)
     assert sum(path.stat().st_size for path in SHIPPED.iterdir()) < 25 * 2**20
 

@@ -5,7 +5,7 @@ import torch
 from safetensors.torch import load_file
 from transformers import TrainerCallback, pipeline
 
-from tests.conftest import tiny_config_dict
+from tests.conftest import MODEL_FOLDER_FILES, tiny_config_dict
 from training.config import config_from_dict
 from training.errors import XiezuoError
 from training.infer import Tagger, pad_batch
@@ -15,17 +15,7 @@ SAMPLE = "2021年7月,广州市天河区向平塘县投入帮扶资金27万余�
 
 
 def test_tiny_model_learns_and_writes_a_complete_folder(tiny_model):
-    expected = {
-        "model.safetensors",
-        "config.json",
-        "tokenizer.json",
-        "vocab.txt",
-        "training_config.yaml",
-        "run.json",
-        "metrics.json",
-        "README.md",
-    }
-    assert expected <= {path.name for path in tiny_model.iterdir()}
+    assert MODEL_FOLDER_FILES <= {path.name for path in tiny_model.iterdir()}
     run = json.loads((tiny_model / "run.json").read_text())
     losses = [loss for _, loss in run["loss_curve"]]
     assert losses[-1] < losses[0] / 3

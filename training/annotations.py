@@ -408,6 +408,12 @@ def save_document(document: Document, path: Path) -> None:
     atomic_write_text(path, json.dumps(task_json(document), ensure_ascii=False, indent=2) + "\n")
 
 
+def save_tasks(documents: list[Document], path: Path, indent: int | None = None) -> None:
+    """Write many documents as one task file (a JSON list of tasks), atomically."""
+    tasks = [task_json(document) for document in documents]
+    atomic_write_text(path, json.dumps(tasks, ensure_ascii=False, indent=indent) + "\n")
+
+
 def check_document(
     document: Document,
     labels: tuple[str, ...] = LABELS,

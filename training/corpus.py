@@ -17,14 +17,13 @@ seeds), so that offsets written here are the offsets the model trains on.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from pathlib import Path
 
-from training.annotations import LABELS, Document, Span, check_document, doc_id_problem, task_json
+from training.annotations import LABELS, Document, Span, check_document, doc_id_problem, save_tasks
 from training.errors import XiezuoError
-from training.files import atomic_write_text, inside
+from training.files import inside
 from training.text import normalise
 
 HEADER = re.compile(r"^### +(\S+)[ \t]*$")
@@ -139,8 +138,5 @@ def build_corpus(
     if problems or check_only:
         return {path.stem: len(documents) for path, (documents, _) in parsed.items()}, problems
     for path, (documents, _) in parsed.items():
-        atomic_write_text(
-            inside(folder, f"{path.stem}.json"),
-            json.dumps([task_json(document) for document in documents], ensure_ascii=False, indent=1) + "\n",
-        )
+        save_tasks(documents, inside(folder, f"{path.stem}.json"), indent=1)
     return {path.stem: len(documents) for path, (documents, _) in parsed.items()}, []

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from training.annotations import LABEL_CONFIG, Document, Span, folder_labels, task_json
+from training.annotations import LABEL_CONFIG, Document, Span, folder_labels, save_tasks
 from training.choices import DatasetFormat
 from training.errors import XiezuoError
 from training.files import atomic_write_text
@@ -187,10 +187,6 @@ def label_config(labels: list[str]) -> str:
     return f'<View>\n  <Labels name="label" toName="text">\n{lines}\n  </Labels>\n  <Text name="text" value="$text" granularity="symbol"/>\n</View>\n'
 
 
-def write_tasks(documents: list[Document], path: Path) -> None:
-    atomic_write_text(path, json.dumps([task_json(document) for document in documents], ensure_ascii=False) + "\n")
-
-
 @dataclass
 class DatasetImport:
     targets: list[Path]  # one task file per input file
@@ -225,5 +221,5 @@ def import_dataset(
         out.mkdir(parents=True, exist_ok=True)
         atomic_write_text(config_path, label_config(labels))
     for result, target in zip(results, targets):
-        write_tasks(result.documents, target)
+        save_tasks(result.documents, target)
     return DatasetImport(targets, results, labels)
