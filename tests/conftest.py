@@ -17,12 +17,12 @@ from training.annotations import Document, Span, save_document
 from training.config import Config, config_from_dict
 
 PROJECT = Path(__file__).resolve().parent.parent
-# What a finished run writes into its model folder (the shipped model and every test model alike).
+# What a finished run writes into its model folder (the shipped model and every test model alike); a model built
+# from scratch also writes its generated vocab.txt, one fine-tuned from a folder (the shipped one) has tokenizer.json.
 MODEL_FOLDER_FILES = {
     "model.safetensors",
     "config.json",
     "tokenizer.json",
-    "vocab.txt",
     "training_config.yaml",
     "run.json",
     "metrics.json",

@@ -18,7 +18,8 @@ def write(tmp_path: Path, edit) -> Path:
 
 
 @pytest.mark.parametrize(
-    "name", ["offline-small.yaml", "bert-base-chinese.yaml", "public-ner5.yaml", "offline-transfer.yaml"]
+    "name",
+    ["offline-small.yaml", "bert-base-chinese.yaml", "public-ner5.yaml", "public-base.yaml", "offline-transfer.yaml"],
 )
 def test_shipped_configs_are_valid(name):
     config = load_config(PROJECT / "configs" / name)
@@ -30,7 +31,25 @@ def test_shipped_pretraining_configs_are_valid_and_match_the_offline_shape(name)
     from training.pretrain import load_pretrain_config
 
     config = load_pretrain_config(PROJECT / "configs" / name)
-    assert config.encoder == load_config(PROJECT / "configs" / "offline-small.yaml").model.from_scratch
+    assert config.encoder == load_config(PROJECT / "configs" / "public-ner5.yaml").model.from_scratch
+
+
+def test_the_default_starts_from_the_shipped_base_whose_encoder_has_the_pretrained_shape():
+    """configs/offline-small.yaml fine-tunes models/public-base (committed), so `make model` needs no ../shared."""
+    import json
+
+    default = load_config(PROJECT / "configs" / "offline-small.yaml")
+    base = PROJECT / default.model.name_or_path
+    shape = json.loads((base / "config.json").read_text(encoding="utf-8"))
+    encoder = load_config(PROJECT / "configs" / "public-ner5.yaml").model.from_scratch
+    assert default.model.name_or_path == "models/public-base" and default.model.from_scratch is None
+    assert [shape[key] for key in ("num_hidden_layers", "hidden_size", "num_attention_heads", "intermediate_size")] == [
+        encoder.num_hidden_layers,
+        encoder.hidden_size,
+        encoder.num_attention_heads,
+        encoder.intermediate_size,
+    ]
+    assert load_config(base / "training_config.yaml") == load_config(PROJECT / "configs" / "public-base.yaml")
 
 
 @pytest.mark.parametrize(
@@ -44,8 +63,19 @@ def test_shipped_pretraining_configs_are_valid_and_match_the_offline_shape(name)
             r"data: Value error, window_overlap \(100\) must be under half",
         ),
         (lambda t: t["data"].update(tagging_scheme="BILOU"), r"data\.tagging_scheme: Input should be 'BIO' or 'BIOES'"),
-        (lambda t: t["model"].update(name_or_path="bert-base-chinese"), r"model: Value error, set exactly one of"),
-        (lambda t: t["model"]["from_scratch"].update(hidden_size=250), r"must be divisible by num_attention_heads"),
+        (lambda t: t["model"].update(name_or_path=None), r"model: Value error, set exactly one of"),
+        (
+            lambda t: t["model"].update(
+                name_or_path=None,
+                from_scratch={
+                    "num_hidden_layers": 2,
+                    "hidden_size": 250,
+                    "num_attention_heads": 4,
+                    "intermediate_size": 512,
+                },
+            ),
+            r"must be divisible by num_attention_heads",
+        ),
         (lambda t: t["data"]["split"].update(test=t["data"]["split"]["dev"]), r"is in both dev and test"),
         (lambda t: t.pop("seed"), r"seed: Field required"),
     ],
