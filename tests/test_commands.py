@@ -1,7 +1,10 @@
 """Every command through typer's CliRunner, on a small scratch project: what each writes, its exit code, its key output."""
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -186,3 +189,25 @@ def test_annotations_check_counts_entities_and_fails_on_a_bad_span(project, tmp_
     result = runner.invoke(app, ["annotations", "check", "--dir", str(folder)])
     assert result.exit_code == 1 and "text differs from the slice" in result.output
     assert (folder / "doc0.json").read_bytes() == before
+
+
+HELP_IMPORTS = """
+import sys
+from training.cli import app
+try:
+    app(sys.argv[1:])
+except SystemExit:
+    pass
+heavy = ("torch", "transformers", "pyarrow", "datasets", "pydantic", "click")
+print(sorted(name for name in heavy if name in sys.modules))
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["tag", "--help"], ["annotations", "check", "--help"]])
+def test_help_imports_no_heavy_library(args):
+    """`--help` answers at once: no model or data library, nor pydantic (which typer would import for the absent
+    `--help` and completion flags) or click (typer carries its own)."""
+    environment = {**os.environ, "PYTHONPATH": str(PROJECT), "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-c", HELP_IMPORTS, *args], capture_output=True, text=True, env=environment)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Usage" in done.stdout and done.stdout.strip().splitlines()[-1] == "[]"

@@ -48,6 +48,7 @@ FLOORS: dict[str, list[str]] = {
         "insight_report",
         "insight",
     ],
+    "presentation": ["terminal"],  # what the commands print, built from the jobs' results
     "interface": ["cli", "__main__"],
 }
 # Libraries a floor may not import (directly or through a module it imports): tagging needs no `datasets`.

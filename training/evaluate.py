@@ -118,3 +118,20 @@ def evaluate_documents(model_dir: Path, documents: list[Document], runtime: str 
         for entities in tagger.predict_normalised([document.text for document in documents])
     ]
     return build_report(documents, predictions, model_dir.name, tagger.labels)
+
+
+def evaluate_model(
+    model: Path, split: str, data: list[Path], runtime: str, out: Path | None
+) -> tuple[dict, list[Path]]:
+    """`xiezuo-ner evaluate`: score `model` on the task files `data` (or else its config's `split`) and write
+    report.{json,md,html} to `out` (default <model>/<split or data>-report); returns the report and the files.
+    The model folder and every --data file are checked first, so a typo fails in one line before any load."""
+    from training.report import write_report
+    from training.shipped import check_model_folder
+
+    check_model_folder(model)
+    for path in data:
+        if not path.is_file():
+            raise XiezuoError(f"--data {path}: {'is a folder, name task files' if path.is_dir() else 'no such file'}")
+    report = evaluate_documents(model, documents_to_score(model, split, data), runtime)
+    return report, write_report(report, out or model / f"{'data' if data else split}-report")

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from training.errors import XiezuoError
+from training.files import atomic_write_text
 
 # Han ideographs (basic, extension A, compatibility), CJK punctuation,
 # full-width forms and the curly quotes Chinese text uses.
@@ -200,3 +201,23 @@ def read_article(path: Path) -> str:
     except OSError as error:
         raise XiezuoError(f"{path}: cannot read ({error.strerror or type(error).__name__})") from None
     return decode_article(data, str(path))
+
+
+def normalise_files(
+    paths: list[Path], out: Path | None, on_bad: Callable[[XiezuoError], None]
+) -> list[tuple[Path, int, int]]:
+    """Normalise each article file, writing the result to `out`/<name> when `out` is given; returns
+    (path, raw characters, normalised characters) per file read. A file that cannot be read goes to
+    `on_bad` and the others are still done: one bad file should not hide what the rest would become."""
+    rows = []
+    for path in paths:
+        try:
+            result = normalise(read_article(path))
+        except XiezuoError as error:
+            on_bad(error)
+            continue
+        rows.append((path, result.raw_length, len(result.text)))
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(out / path.name, result.text)
+    return rows

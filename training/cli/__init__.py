@@ -8,16 +8,11 @@ from typing import Annotated
 
 import typer
 
-from training.cli import data, insight, labelstudio, models, tagging
+from training.cli import data, labelstudio, models, tagging  # noqa: F401  (their commands join `app`)
+from training.cli.common import app
 from training.display import quiet_libraries
 from training.shipped import default_model_path
 
-app = typer.Typer(
-    help="Named-entity recognition for Chinese East–West cooperation news (REGION, ORG, PERSON, AMOUNT, DATE).",
-    no_args_is_help=True,
-    rich_markup_mode="markdown",
-    pretty_exceptions_enable=False,
-)
 # The shipped model (`make model` rebuilds it from configs/offline-small.yaml), found from any working directory.
 DEFAULT_MODEL = default_model_path()
 
@@ -41,11 +36,6 @@ def quiet(
 ) -> None:
     """Keep library chatter (weight-loading bars, cache writes) off the terminal; our own bars stay."""
     quiet_libraries()
-
-
-for module in (data, models, tagging, insight):
-    module.register(app)
-app.add_typer(labelstudio.app, name="ls")
 
 
 def main() -> None:

@@ -7,38 +7,31 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer import Argument, Option
 
-from training.cli.common import console, err_console, friendly_errors, list_problems, print_error
-from training.display import plain
+from training.cli.common import app, command, group
 from training.errors import XiezuoError
+from training.terminal import console, err_console, list_problems, print_error, pull_line, push_line
 
-app = typer.Typer(
+ls_app = group(
     help="Annotate in Label Studio: push articles with pre-annotations, pull corrections. "
-    "Connection from LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY.",
-    no_args_is_help=True,
+    "Connection from LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY."
 )
-PROJECT = typer.Option(help="Project title; created with the five-label config if missing.", envvar="XIEZUO_LS_PROJECT")
+app.add_typer(ls_app, name="ls")
+Project = Annotated[
+    str, Option(help="Project title; created with the five-label config if missing.", envvar="XIEZUO_LS_PROJECT")
+]
+Rank = Enum("Rank", {"uncertainty": "uncertainty"}, type=str)
+Side = Enum("Side", {"server": "server", "local": "local"}, type=str)
 
 
-class Rank(str, Enum):
-    uncertainty = "uncertainty"
-
-
-class Side(str, Enum):
-    server = "server"
-    local = "local"
-
-
-@app.command("push")
-@friendly_errors
+@command("push", on=ls_app)
 def ls_push(
-    paths: Annotated[list[Path], typer.Argument(help="Raw article files, or folders of *.txt.")],
-    model: Annotated[Path | None, typer.Option(help="Pre-annotate with this model's predictions.")] = None,
-    rank: Annotated[
-        Rank | None, typer.Option(help="`uncertainty`: the tasks the model is least sure of come first.")
-    ] = None,
-    project: Annotated[str, PROJECT] = "xiezuo-ner",
-) -> None:
+    paths: Annotated[list[Path], Argument(help="Raw article files, or folders of *.txt.")],
+    model: Annotated[Path | None, Option(help="Pre-annotate with this model's predictions.")] = None,
+    rank: Annotated[Rank | None, Option(help="`uncertainty`: the tasks the model is least sure of come first.")] = None,
+    project: Project = "xiezuo-ner",
+) -> None:  # fmt: skip
     """Import articles as tasks (normalised text, doc id, raw file name); re-pushing never duplicates.
 
     Example: `xiezuo-ner ls push seeds/ --model models/xiezuo-small --rank uncertainty`
@@ -52,24 +45,21 @@ def ls_push(
     result = push(connect(), files, project, model=model, rank=rank.value if rank else None)
     for line in result.failed:
         print_error(line)
-    counts = f"imported {len(result.imported)}, already there {len(result.skipped)}, failed {len(result.failed)}"
-    console.print(plain(f"project {project!r}: {counts}"))
+    console.print(push_line(result, project))
     if result.failed:
         raise typer.Exit(1)
 
 
-@app.command("pull")
-@friendly_errors
+@command("pull", on=ls_app)
 def ls_pull(
-    folder: Annotated[Path, typer.Option("--dir", help="Annotation folder to merge into.")] = Path("annotations"),
-    project: Annotated[str, PROJECT] = "xiezuo-ner",
-    prefer: Annotated[Side | None, typer.Option(help="On a conflict with local gold: which side wins.")] = None,
+    folder: Annotated[Path, Option("--dir", help="Annotation folder to merge into.")] = Path("annotations"),
+    project: Project = "xiezuo-ner",
+    prefer: Annotated[Side | None, Option(help="On a conflict with local gold: which side wins.")] = None,
 ) -> None:
     """Export the project's annotations, validate them, merge them into annotations/.
 
-    Cancelled and empty annotations are skipped. Any invalid span merges nothing.
-    A document whose local gold differs is listed as a conflict and left alone
-    (exit 1) unless --prefer server|local says which side wins.
+    Cancelled and empty annotations are skipped. Any invalid span merges nothing. A document whose local gold
+    differs is listed as a conflict and left alone (exit 1) unless --prefer server|local says which side wins.
 
     Example: `xiezuo-ner ls pull --dir annotations --prefer server`
     """
@@ -82,10 +72,7 @@ def ls_pull(
         raise typer.Exit(1)
     for conflict in result.conflicts:
         print_error(conflict, "conflict")
-    console.print(
-        f"written {len(result.written)}, unchanged {len(result.unchanged)}, kept local {len(result.kept_local)}, "
-        f"conflicting spans {len(result.conflicts)}"
-    )
+    console.print(pull_line(result))
     if result.conflicts:
         err_console.print("conflicts left alone; rerun with --prefer server or --prefer local")
         raise typer.Exit(1)

@@ -2,32 +2,31 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
-import typer
+from typer import Argument, Option
 
 from training.choices import Runtime, Split
-from training.cli.common import console, friendly_errors, print_ok
+from training.cli.common import Model, RuntimeOption, Settings, command
 from training.display import plain
 from training.errors import XiezuoError
 from training.shipped import default_model_path
-
-SETTINGS = typer.Option("--set", help="Override a key: --set training.epochs=3")
-MODEL = typer.Option(help="A trained model folder.", envvar="XIEZUO_MODEL")
+from training.terminal import console, print_ok, rows_table, scores_table
 
 
-@friendly_errors
+@command()
 def train(
-    config: Annotated[Path, typer.Option(help="YAML config (see configs/).")],
-    set_: Annotated[list[str], SETTINGS] = [],
-    resume: Annotated[bool, typer.Option(help="Continue an interrupted run from its last checkpoint.")] = False,
+    config: Annotated[Path, Option(help="YAML config (see configs/).")],
+    set_: Settings = [],
+    resume: Annotated[bool, Option(help="Continue an interrupted run from its last checkpoint.")] = False,
 ) -> None:
     """Fine-tune a token classifier; writes models/<run_name>/ when, and only when, it finishes.
 
     Example: `xiezuo-ner train --config configs/offline-small.yaml --set training.epochs=5`
     """
+    import json
+
     from training.config import load_config
     from training.train import train as train_model
 
@@ -36,10 +35,10 @@ def train(
     print_ok(f"{model_dir}  dev micro F1 {metrics['micro']['f1']:.3f}", "saved")
 
 
-@friendly_errors
+@command()
 def pretrain(
-    config: Annotated[Path, typer.Option(help="YAML pre-training config (see configs/pretrain-small.yaml).")],
-    set_: Annotated[list[str], SETTINGS] = [],
+    config: Annotated[Path, Option(help="YAML pre-training config (see configs/pretrain-small.yaml).")],
+    set_: Settings = [],
 ) -> None:
     """Masked-language-model pre-training of a small encoder on unlabelled articles.
 
@@ -54,63 +53,37 @@ def pretrain(
     print_ok(f"{encoder}; use it with --set model.name_or_path={encoder} --set model.from_scratch=null", "saved")
 
 
-@friendly_errors
+@command()
 def evaluate(
-    model: Annotated[Path, MODEL] = default_model_path(),
-    split: Annotated[Split, typer.Option(help="The split of the model's training config to score on.")] = Split.test,
-    data: Annotated[list[Path], typer.Option(help="Annotation files to evaluate on instead of a split.")] = [],
-    out: Annotated[Path | None, typer.Option(help="Report folder (default: <model>/<split>-report).")] = None,
-    runtime: Annotated[
-        Runtime, typer.Option(help="torch, or ONNX Runtime after `xiezuo-ner export --onnx [--int8]`.")
-    ] = Runtime.torch,
+    model: Model = default_model_path(),
+    split: Annotated[Split, Option(help="The split of the model's training config to score on.")] = Split.test,
+    data: Annotated[list[Path], Option(help="Annotation files to evaluate on instead of a split.")] = [],
+    out: Annotated[Path | None, Option(help="Report folder (default: <model>/<split>-report).")] = None,
+    runtime: RuntimeOption = Runtime.torch,
 ) -> None:
     """Score a model against gold annotations: report.json, report.md and report.html.
 
     Example: `xiezuo-ner evaluate --model models/xiezuo-small --split dev --runtime onnx-int8`
     """
-    from training.evaluate import documents_to_score, evaluate_documents
-    from training.report import write_report
-    from training.shipped import check_model_folder
+    from training.evaluate import evaluate_model
 
-    check_model_folder(model)
-    for path in data:
-        if not path.is_file():
-            raise XiezuoError(f"--data {path}: {'is a folder, name task files' if path.is_dir() else 'no such file'}")
-    report = evaluate_documents(model, documents_to_score(model, split.value, data), runtime.value)
-    paths = write_report(report, out or model / f"{'data' if data else split.value}-report")
-    print_scores(report)
+    report, paths = evaluate_model(model, split.value, data, runtime.value, out)
+    console.print(scores_table(report))
     console.print(plain("wrote " + ", ".join(map(str, paths))), soft_wrap=True)
 
 
-def print_scores(report: dict) -> None:
-    from rich.table import Table
-
-    from training.report import score_rows
-
-    table = Table("label", "support", "model P", "model R", "model F1", "rules F1", title=plain(report["model"]))
-    for label, m, r in score_rows(report):
-        figures = (m["precision"], m["recall"], m["f1"], r["f1"])
-        table.add_row(plain(label), str(m["support"]), *(f"{figure:.3f}" for figure in figures))
-    console.print(table)
-
-
-@friendly_errors
+@command()
 def cv(
-    config: Annotated[Path, typer.Option(help="YAML config; its split is replaced by the folds.")],
-    folds: Annotated[int, typer.Option(min=2, help="Number of folds (documents are never split).")] = 5,
-    out: Annotated[Path | None, typer.Option(help="Report folder (default: <output_dir>/<run_name>-cv).")] = None,
-    dev_fold: Annotated[
-        bool,
-        typer.Option(
-            help="Hold the next fold out of training for early stopping, instead of training on all other folds."
-        ),
-    ] = False,
-    set_: Annotated[list[str], SETTINGS] = [],
-) -> None:
+    config: Annotated[Path, Option(help="YAML config; its split is replaced by the folds.")],
+    folds: Annotated[int, Option(min=2, help="Number of folds (documents are never split).")] = 5,
+    out: Annotated[Path | None, Option(help="Report folder (default: <output_dir>/<run_name>-cv).")] = None,
+    dev_fold: Annotated[bool, Option(help="Hold the next fold out of training for early stopping, instead of training on all other folds.")] = False,
+    set_: Settings = [],
+) -> None:  # fmt: skip
     """k-fold cross-validation by document: one model per fold, per-fold and pooled figures.
 
-    Each fold trains on all other documents for the config's whole schedule (no early stopping),
-    as the usual k-fold protocol does; `--dev-fold` holds one fold out for early stopping.
+    Each fold trains on all other documents for the config's whole schedule (no early stopping), as the usual
+    k-fold protocol does; `--dev-fold` holds one fold out for early stopping.
 
     Example: `xiezuo-ner cv --config configs/offline-small.yaml --folds 5`
     """
@@ -120,41 +93,28 @@ def cv(
     resolved = load_config(config, set_)
     folder = out or resolved.output_dir / f"{resolved.run_name}-cv"
     report = cross_validate(resolved, folds, folder, dev_fold)
-    print_scores(report)
+    console.print(scores_table(report))
     micro = report["systems"]["model"]["micro"]["f1"]
     console.print(plain(f"pooled micro F1 {micro:.3f}; reports in {folder}"), soft_wrap=True)
 
 
-@friendly_errors
-def compare(
-    runs: Annotated[list[Path], typer.Argument(help="report.json files, report folders or model folders.")],
-) -> None:
+@command()
+def compare(runs: Annotated[list[Path], Argument(help="report.json files, report folders or model folders.")]) -> None:
     """One table of per-label F1 across runs.
 
     Example: `xiezuo-ner compare models/xiezuo-small-cv models/xiezuo-small/dev-report`
     """
-    from rich.table import Table
-
-    from training.display import printable
     from training.report import compare_table, read_reports
 
-    rows = compare_table(read_reports(runs))
-    table = Table(*map(printable, rows[0]), title="F1 per label")
-    for row in rows[1:]:
-        table.add_row(*map(plain, row))
-    console.print(table)
+    console.print(rows_table(compare_table(read_reports(runs)), title="F1 per label"))
 
 
-@friendly_errors
+@command()
 def export(
-    model: Annotated[Path, MODEL] = default_model_path(),
-    onnx: Annotated[
-        bool, typer.Option("--onnx", help="Write <model>/model.onnx (the emissions; the CRF decodes outside).")
-    ] = False,
-    int8: Annotated[
-        bool, typer.Option("--int8", help="Also write <model>/model.int8.onnx, dynamically quantised to int8.")
-    ] = False,
-) -> None:
+    model: Model = default_model_path(),
+    onnx: Annotated[bool, Option("--onnx", help="Write <model>/model.onnx (the emissions; the CRF decodes outside).")] = False,
+    int8: Annotated[bool, Option("--int8", help="Also write <model>/model.int8.onnx, dynamically quantised to int8.")] = False,
+) -> None:  # fmt: skip
     """Export a model for serving; `xiezuo-ner tag --runtime onnx` (or onnx-int8) then uses it.
 
     Example: `xiezuo-ner export --model models/xiezuo-small --onnx --int8`
@@ -165,8 +125,3 @@ def export(
         raise XiezuoError("nothing to export: pass --onnx (and --int8 for the quantised copy)")
     for path in export_onnx(model, int8=int8):
         print_ok(f"{path} ({path.stat().st_size / 1e6:.1f} MB)", "wrote")
-
-
-def register(app: typer.Typer) -> None:
-    for command in (train, pretrain, evaluate, cv, compare, export):
-        app.command()(command)
