@@ -211,3 +211,14 @@ def test_help_imports_no_heavy_library(args):
     done = subprocess.run([sys.executable, "-c", HELP_IMPORTS, *args], capture_output=True, text=True, env=environment)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Usage" in done.stdout and done.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [(["evaluate", "--help"], "MODEL/SPLIT-report"), (["export", "--help"], "MODEL/model.int8.onnx")],
+)
+def test_option_help_keeps_its_placeholders(args, shown):
+    """Rich's markup swallows `<model>`-style words in option help (it printed "default: /-report")."""
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert shown in result.output

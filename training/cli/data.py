@@ -26,7 +26,7 @@ class CorpusAction(str, Enum):
 @command()
 def normalise(
     paths: Annotated[list[Path], Argument(help="Raw article files (UTF-8).")],
-    out: Annotated[Path | None, Option(help="Write <name>.txt normalised copies here.")] = None,
+    out: Annotated[Path | None, Option(help="Write NAME.txt normalised copies here.")] = None,
 ) -> None:
     """Remove scraper noise (pinyin readings, doubled commas, line-wrap spaces, image names, a page captured twice).
 
@@ -70,7 +70,7 @@ def annotations_check(
 @command()
 def corpus(
     action: Annotated[CorpusAction, Argument(help="build: write the task files; check: only report problems.")] = CorpusAction.build,
-    folder: Annotated[Path, Option("--dir", help="Corpus folder: markup in <dir>/source/*.txt, task files written to <dir>.")] = Path("annotations/corpus"),
+    folder: Annotated[Path, Option("--dir", help="Corpus folder: markup in DIR/source/*.txt, task files written to DIR.")] = Path("annotations/corpus"),
 ) -> None:  # fmt: skip
     """Turn the written corpus's inline markup (`[[广州市|REGION]]`) into Label Studio task files.
 
@@ -91,7 +91,7 @@ def corpus(
 @command("import")
 def import_(
     format_: Annotated[DatasetFormat, Argument(metavar="FORMAT", help="cluener, bio, bmes or weibo (BIO with segment digits).")],
-    paths: Annotated[list[Path], Argument(help="Dataset files; each becomes <out>/<file name>.json, one task per sentence.")],
+    paths: Annotated[list[Path], Argument(help="Dataset files; each becomes OUT/NAME.json, one task per sentence.")],
     out: Annotated[Path, Option(help="Folder for the task files and their label_config.xml.")],
     map_: Annotated[list[str], Option("--map", help="SOURCE=TARGET label; unmapped labels are dropped. None given: keep all.")] = [],
     force: Annotated[bool, Option(help="Replace task files that already exist in --out.")] = False,

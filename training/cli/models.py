@@ -58,7 +58,7 @@ def evaluate(
     model: Model = default_model_path(),
     split: Annotated[Split, Option(help="The split of the model's training config to score on.")] = Split.test,
     data: Annotated[list[Path], Option(help="Annotation files to evaluate on instead of a split.")] = [],
-    out: Annotated[Path | None, Option(help="Report folder (default: <model>/<split>-report).")] = None,
+    out: Annotated[Path | None, Option(help="Report folder (default: MODEL/SPLIT-report).")] = None,
     runtime: RuntimeOption = Runtime.torch,
 ) -> None:
     """Score a model against gold annotations: report.json, report.md and report.html.
@@ -76,7 +76,7 @@ def evaluate(
 def cv(
     config: Annotated[Path, Option(help="YAML config; its split is replaced by the folds.")],
     folds: Annotated[int, Option(min=2, help="Number of folds (documents are never split).")] = 5,
-    out: Annotated[Path | None, Option(help="Report folder (default: <output_dir>/<run_name>-cv).")] = None,
+    out: Annotated[Path | None, Option(help="Report folder (default: OUTPUT_DIR/RUN_NAME-cv).")] = None,
     dev_fold: Annotated[bool, Option(help="Hold the next fold out of training for early stopping, instead of training on all other folds.")] = False,
     set_: Settings = [],
 ) -> None:  # fmt: skip
@@ -112,8 +112,8 @@ def compare(runs: Annotated[list[Path], Argument(help="report.json files, report
 @command()
 def export(
     model: Model = default_model_path(),
-    onnx: Annotated[bool, Option("--onnx", help="Write <model>/model.onnx (the emissions; the CRF decodes outside).")] = False,
-    int8: Annotated[bool, Option("--int8", help="Also write <model>/model.int8.onnx, dynamically quantised to int8.")] = False,
+    onnx: Annotated[bool, Option("--onnx", help="Write MODEL/model.onnx (the emissions; the CRF decodes outside).")] = False,
+    int8: Annotated[bool, Option("--int8", help="Also write MODEL/model.int8.onnx, dynamically quantised to int8.")] = False,
 ) -> None:  # fmt: skip
     """Export a model for serving; `xiezuo-ner tag --runtime onnx` (or onnx-int8) then uses it.
 
